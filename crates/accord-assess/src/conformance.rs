@@ -126,7 +126,8 @@ fn join(dir: &str, relative: &str) -> String {
             other => parts.push(other),
         }
     }
-    parts.join("/")
+    let joined = parts.join("/");
+    if dir.starts_with('/') { format!("/{joined}") } else { joined }
 }
 
 fn load_profile(value: &Value, dir: &str, resolve: Resolver<'_>) -> Result<Value, String> {

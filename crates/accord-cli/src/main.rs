@@ -1,1 +1,244 @@
-fn main(){}
+//! `accord`: AI regulation as data. The only crate that prints.
+
+mod commands;
+mod input;
+mod interactive;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Turn AI regulation into something a team can run: describe an AI system
+/// once, and learn per jurisdiction what it is classified as, what it must do
+/// (with citations and dates), what is still unknown, and the fewest shared
+/// controls that satisfy it all.
+#[derive(Parser, Debug)]
+#[command(name = "accord", version, about, long_about = None, max_term_width = 100)]
+#[command(after_help = "Examples:\n  accord assess examples/cv-screening.yaml\n  accord assess examples/ --format html --output report.html\n  accord questions examples/face-swap-app.yaml\n  accord explain eu.high-risk\n  accord crosswalk EU CN --format html --output eu-cn.html\n\nExit codes: 0 ran and no --fail-on condition was hit; 1 a --fail-on condition was hit (or a check failed); 2 bad input.")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RuleOptions {
+    /// Also load rulepacks from DIR (a pack folder, or a folder of packs). A pack with a
+    /// built-in pack's id replaces it.
+    #[arg(long = "rules", value_name = "DIR", global = true)]
+    rules: Vec<PathBuf>,
+    /// Load only the packs given with --rules.
+    #[arg(long, global = true)]
+    no_builtin_rules: bool,
+    /// Use this control catalogue instead of the built-in controls/catalogue.yaml.
+    #[arg(long, value_name = "FILE", global = true)]
+    catalogue: Option<PathBuf>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Jsonl,
+    Markdown,
+    Html,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Prohibited,
+    Gap,
+    Undetermined,
+    Never,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Classify profiles per jurisdiction, list obligations, open questions and the control plan.
+    Assess(AssessArgs),
+    /// List the unknown facts that change the outcome, with the question to ask for each.
+    Questions(QuestionsArgs),
+    /// Work with rulepacks: list, show, check, test.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Explain a rule, classification, obligation, control, fact or rulepack in words.
+    Explain(ExplainArgs),
+    /// How two jurisdictions' obligations map onto shared controls, and what evidence is recognised.
+    Crosswalk(CrosswalkArgs),
+    /// Print the JSON Schema of a format.
+    Schema(SchemaArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AssessArgs {
+    /// Profiles (YAML or JSON), or folders of them.
+    #[arg(required = true, value_name = "PROFILE")]
+    profiles: Vec<PathBuf>,
+    /// Assess as of this date (YYYY-MM-DD); default today.
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// Only these jurisdictions (and their subdivisions: `US` keeps `US-CA`).
+    #[arg(long = "jurisdiction", short = 'j', value_name = "J")]
+    jurisdictions: Vec<String>,
+    /// Evidence files (evidence/v1) that mark controls satisfied or partial.
+    #[arg(long, value_name = "FILE")]
+    evidence: Vec<PathBuf>,
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    output: Option<PathBuf>,
+    /// Exit 1 when this is found.
+    #[arg(long, value_enum, default_value_t = FailOn::Prohibited)]
+    fail_on: FailOn,
+    /// Ask the unknown facts, write the completed profile, then assess it.
+    #[arg(long, short = 'i')]
+    interactive: bool,
+    /// Where --interactive writes the completed profile (default: PROFILE.completed.yaml).
+    #[arg(long, value_name = "PATH", requires = "interactive")]
+    save: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    #[command(flatten)]
+    rules: RuleOptions,
+}
+
+#[derive(Args, Debug)]
+pub struct QuestionsArgs {
+    #[arg(value_name = "PROFILE")]
+    profile: PathBuf,
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    #[arg(long = "jurisdiction", short = 'j', value_name = "J")]
+    jurisdictions: Vec<String>,
+    /// text or json.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Also print the questions in Chinese.
+    #[arg(long)]
+    zh: bool,
+    #[command(flatten)]
+    rules: RuleOptions,
+}
+
+#[derive(Subcommand, Debug)]
+enum RulesCommand {
+    /// List loaded rulepacks and their rules.
+    List {
+        /// List the facts (built-in and pack-declared) instead.
+        #[arg(long)]
+        facts: bool,
+        /// List the controls of the catalogue instead.
+        #[arg(long)]
+        controls: bool,
+        #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        rules: RuleOptions,
+    },
+    /// Show one rule with its citation, condition and controls.
+    Show {
+        #[arg(value_name = "ID")]
+        id: String,
+        #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        rules: RuleOptions,
+    },
+    /// Validate rulepack folders (with the built-in packs, so references resolve).
+    Check {
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        #[command(flatten)]
+        rules: RuleOptions,
+    },
+    /// Run rulepacks' conformance cases (tests/*.yaml).
+    Test {
+        /// Pack folders, or folders of packs; default: every built-in pack.
+        #[arg(value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Print the `expect:` block that would make each failing case pass, for review.
+        #[arg(long)]
+        bless: bool,
+        #[command(flatten)]
+        rules: RuleOptions,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// A rule, obligation, classification, control, fact, instrument or rulepack id.
+    #[arg(value_name = "ID")]
+    id: String,
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    format: Format,
+    #[command(flatten)]
+    rules: RuleOptions,
+}
+
+#[derive(Args, Debug)]
+pub struct CrosswalkArgs {
+    #[arg(value_name = "J1")]
+    left: String,
+    #[arg(value_name = "J2")]
+    right: String,
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    format: Format,
+    #[arg(long, short = 'o', value_name = "PATH")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    rules: RuleOptions,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaName {
+    Profile,
+    Assessment,
+    Evidence,
+    Rulepack,
+    Rules,
+    Controls,
+}
+
+#[derive(Args, Debug)]
+pub struct SchemaArgs {
+    #[arg(value_enum)]
+    name: SchemaName,
+}
+
+fn main() -> ExitCode {
+    output::reset_sigpipe();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Assess(args) => commands::assess(args),
+        Command::Questions(args) => commands::questions(args),
+        Command::Rules(RulesCommand::List { facts, controls, format, rules }) => commands::rules_list(&rules, facts, controls, format),
+        Command::Rules(RulesCommand::Show { id, format, rules }) => commands::rules_show(&rules, &id, format),
+        Command::Rules(RulesCommand::Check { dirs, rules }) => commands::rules_check(&rules, &dirs),
+        Command::Rules(RulesCommand::Test { dirs, bless, rules }) => commands::rules_test(&rules, &dirs, bless),
+        Command::Explain(args) => commands::explain(args),
+        Command::Crosswalk(args) => commands::crosswalk(args),
+        Command::Schema(args) => commands::schema(args.name),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => output::report_error(&error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -482,3 +482,59 @@ mod tests {
         assert_eq!(Unknown.not(), Unknown);
     }
 }
+
+impl RuleSet {
+    /// A condition in words, for `accord explain` and `accord rules show`.
+    pub fn describe(&self, node: &Node) -> String {
+        let mut out = String::new();
+        self.describe_into(node, 0, &mut out);
+        out
+    }
+
+    fn describe_into(&self, node: &Node, depth: usize, out: &mut String) {
+        let indent = "  ".repeat(depth);
+        match node {
+            Node::All(children) | Node::Any(children) => {
+                let word = if matches!(node, Node::All(_)) { "all of" } else { "any of" };
+                if children.len() == 1 {
+                    self.describe_into(&children[0], depth, out);
+                    return;
+                }
+                out.push_str(&format!("{indent}{word}:\n"));
+                for child in children {
+                    self.describe_into(child, depth + 1, out);
+                }
+            }
+            Node::Not(inner) => {
+                out.push_str(&format!("{indent}not:\n"));
+                self.describe_into(inner, depth + 1, out);
+            }
+            Node::Leaf { fact, op } => {
+                let text = self.describe_leaf_pattern(*fact, op);
+                out.push_str(&format!("{indent}- {text}\n"));
+            }
+            Node::Rule(r) => out.push_str(&format!("{indent}- rule {} holds\n", self.rules[*r].id)),
+            Node::Classification { id, .. } => out.push_str(&format!("{indent}- classified {id}\n")),
+        }
+    }
+
+    fn describe_leaf_pattern(&self, fact: usize, op: &Op) -> String {
+        let name = &self.registry.facts()[fact].id;
+        let names = |list: &[u32]| list.iter().map(|&s| self.symbols.name(s)).collect::<Vec<_>>().join(", ");
+        match op {
+            Op::Equals(c) => format!("{name} = {}", self.constant(fact, c)),
+            Op::In(list) => format!("{name} ∈ {{{}}}", list.iter().map(|c| self.constant(fact, c)).collect::<Vec<_>>().join(", ")),
+            Op::Contains(s) => format!("{name} ∋ {}", self.symbols.name(*s)),
+            Op::ContainsAny(list) => format!("{name} contains any of {{{}}}", names(list)),
+            Op::ContainsAll(list) => format!("{name} contains all of {{{}}}", names(list)),
+            Op::Empty(true) => format!("{name} is empty"),
+            Op::Empty(false) => format!("{name} is not empty"),
+            Op::Compare(cmp, limit) => {
+                let limit = if self.registry.facts()[fact].kind == FactType::Date { render_date_code(*limit) } else { format_number(*limit) };
+                format!("{name} {} {limit}", cmp.symbol())
+            }
+            Op::Known(true) => format!("{name} is known"),
+            Op::Known(false) => format!("{name} is unknown"),
+        }
+    }
+}
