@@ -98,7 +98,7 @@ impl Assessor<'_> {
         let rules = self.rules;
         let as_of = self.options.as_of;
         let facts = rules.facts(&input.values);
-        let evaluation = rules.evaluate(&facts);
+        let evaluation = rules.evaluate(&facts, as_of);
 
         // Status of every rule, with the unknown facts behind undetermined ones.
         let mut statuses = Vec::with_capacity(rules.rules.len());
@@ -126,7 +126,11 @@ impl Assessor<'_> {
             if !relevant || !wanted {
                 continue;
             }
-            jurisdictions.push(self.jurisdiction(jurisdiction, &facts, &evaluation, &statuses, input));
+            let result = self.jurisdiction(jurisdiction, &facts, &evaluation, &statuses, input);
+            // A jurisdiction where nothing applies, is upcoming or is in doubt has nothing to say.
+            if !(result.classifications.is_empty() && result.obligations.is_empty() && result.exemptions.is_empty() && result.questions.is_empty()) {
+                jurisdictions.push(result);
+            }
         }
 
         let obligations: Vec<&ObligationResult> = jurisdictions.iter().flat_map(|j| j.obligations.iter()).collect();

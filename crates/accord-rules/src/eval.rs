@@ -79,6 +79,8 @@ impl Facts {
 #[derive(Clone, Debug)]
 pub struct Evaluation {
     truths: Vec<Truth>,
+    /// Like `truths`, except that exemptions not in force on the date are false.
+    effects: Vec<Truth>,
 }
 
 impl Evaluation {
@@ -119,13 +121,22 @@ impl RuleSet {
         Facts { values }
     }
 
-    /// Evaluates every rule.
-    pub fn evaluate(&self, facts: &Facts) -> Evaluation {
+    /// Evaluates every rule. The date matters only for exemptions: one exempts
+    /// its targets only while it is in force (`applies_from` .. `applies_until`).
+    pub fn evaluate(&self, facts: &Facts, as_of: Date) -> Evaluation {
         let mut truths = vec![Truth::Unknown; self.rules.len()];
+        let mut effects = vec![Truth::False; self.rules.len()];
         for &r in &self.order {
-            truths[r] = self.rule_truth(r, facts, &truths);
+            truths[r] = self.rule_truth(r, facts, &effects);
+            let rule = &self.rules[r];
+            if rule.kind == RuleKind::Exemption {
+                let in_force = rule.applies_from.is_none_or(|f| as_of >= f) && rule.applies_until.is_none_or(|u| as_of < u);
+                effects[r] = if in_force { truths[r] } else { Truth::False };
+            } else {
+                effects[r] = truths[r];
+            }
         }
-        Evaluation { truths }
+        Evaluation { truths, effects }
     }
 
     fn gate(&self, rule: usize, facts: &Facts) -> Truth {
@@ -147,8 +158,8 @@ impl RuleSet {
         }
     }
 
-    fn exempted(&self, rule: usize, truths: &[Truth]) -> Truth {
-        self.rules[rule].exempted_by.iter().fold(Truth::False, |acc, &e| acc.or(truths[e]))
+    fn exempted(&self, rule: usize, effects: &[Truth]) -> Truth {
+        self.rules[rule].exempted_by.iter().fold(Truth::False, |acc, &e| acc.or(effects[e]))
     }
 
     fn rule_truth(&self, rule: usize, facts: &Facts, truths: &[Truth]) -> Truth {
@@ -213,7 +224,7 @@ impl RuleSet {
         let mut from = r.applies_from;
         let mut doubtful = Vec::new();
         for t in &r.transitional {
-            match self.node(&t.when, facts, &evaluation.truths) {
+            match self.node(&t.when, facts, &evaluation.effects) {
                 Truth::True => {
                     from = Some(t.applies_from);
                     break;
@@ -236,7 +247,7 @@ impl RuleSet {
             let mut facts_out = Vec::new();
             let mut seen = HashSet::new();
             for t in doubtful {
-                self.unknowns_in(&t.when, facts, &evaluation.truths, &mut facts_out, &mut seen);
+                self.unknowns_in(&t.when, facts, evaluation, &mut facts_out, &mut seen);
             }
             return (Status::Undetermined, from, facts_out);
         }
@@ -247,12 +258,12 @@ impl RuleSet {
     pub fn unknown_facts(&self, rule: usize, facts: &Facts, evaluation: &Evaluation) -> Vec<usize> {
         let mut out = Vec::new();
         let mut seen = HashSet::new();
-        self.rule_unknowns(rule, facts, &evaluation.truths, &mut out, &mut seen);
+        self.rule_unknowns(rule, facts, evaluation, &mut out, &mut seen);
         out
     }
 
-    fn rule_unknowns(&self, rule: usize, facts: &Facts, truths: &[Truth], out: &mut Vec<usize>, seen: &mut HashSet<usize>) {
-        if !seen.insert(rule) || truths[rule] != Truth::Unknown {
+    fn rule_unknowns(&self, rule: usize, facts: &Facts, evaluation: &Evaluation, out: &mut Vec<usize>, seen: &mut HashSet<usize>) {
+        if !seen.insert(rule) || evaluation.truths[rule] != Truth::Unknown {
             return;
         }
         if self.gate(rule, facts) == Truth::Unknown {
@@ -261,30 +272,30 @@ impl RuleSet {
         if self.binds(rule, facts) == Truth::Unknown {
             push_unique(out, self.roles_fact);
         }
-        self.unknowns_in(&self.rules[rule].when, facts, truths, out, seen);
+        self.unknowns_in(&self.rules[rule].when, facts, evaluation, out, seen);
         for &e in &self.rules[rule].exempted_by {
-            if truths[e] == Truth::Unknown {
-                self.rule_unknowns(e, facts, truths, out, seen);
+            if evaluation.effects[e] == Truth::Unknown {
+                self.rule_unknowns(e, facts, evaluation, out, seen);
             }
         }
     }
 
-    fn unknowns_in(&self, node: &Node, facts: &Facts, truths: &[Truth], out: &mut Vec<usize>, seen: &mut HashSet<usize>) {
-        if self.node(node, facts, truths) != Truth::Unknown {
+    fn unknowns_in(&self, node: &Node, facts: &Facts, evaluation: &Evaluation, out: &mut Vec<usize>, seen: &mut HashSet<usize>) {
+        if self.node(node, facts, &evaluation.effects) != Truth::Unknown {
             return;
         }
         match node {
             Node::All(children) | Node::Any(children) => {
                 for child in children {
-                    self.unknowns_in(child, facts, truths, out, seen);
+                    self.unknowns_in(child, facts, evaluation, out, seen);
                 }
             }
-            Node::Not(inner) => self.unknowns_in(inner, facts, truths, out, seen),
+            Node::Not(inner) => self.unknowns_in(inner, facts, evaluation, out, seen),
             Node::Leaf { fact, .. } => push_unique(out, *fact),
-            Node::Rule(r) => self.rule_unknowns(*r, facts, truths, out, seen),
+            Node::Rule(r) => self.rule_unknowns(*r, facts, evaluation, out, seen),
             Node::Classification { producers, .. } => {
                 for &p in producers {
-                    self.rule_unknowns(p, facts, truths, out, seen);
+                    self.rule_unknowns(p, facts, evaluation, out, seen);
                 }
             }
         }
@@ -295,7 +306,7 @@ impl RuleSet {
     pub fn explain(&self, rule: usize, facts: &Facts, evaluation: &Evaluation, want: bool) -> Vec<String> {
         let mut out = Vec::new();
         let r = &self.rules[rule];
-        let truths = &evaluation.truths;
+        let truths = &evaluation.effects;
         if want {
             if !mentions_fact(&r.when, self.markets_fact) {
                 out.push(format!("markets ∋ {}", r.jurisdiction));
