@@ -53,6 +53,9 @@ struct Expect {
     asks: Vec<String>,
     #[serde(default)]
     does_not_ask: Vec<String>,
+    /// The profile answers every fact that matters: no question at all.
+    #[serde(default)]
+    asks_nothing: bool,
 }
 
 /// The outcome of one case.
@@ -231,6 +234,9 @@ fn check(expect: &Expect, assessment: &Assessment, failures: &mut Vec<String>) {
         if !asked.contains(fact.as_str()) {
             failures.push(format!("expected a question on `{fact}`; asked: {}", asked.iter().copied().collect::<Vec<_>>().join(", ")));
         }
+    }
+    if expect.asks_nothing && !asked.is_empty() {
+        failures.push(format!("expected no questions; asked: {}", asked.iter().copied().collect::<Vec<_>>().join(", ")));
     }
     for fact in &expect.does_not_ask {
         if asked.contains(fact.as_str()) {

@@ -131,7 +131,8 @@ pub fn rules(options: &RuleOptions) -> anyhow::Result<RuleSet> {
     rules_with(options, &[])
 }
 
-/// Profiles named on the command line, with folders expanded (sorted, recursive).
+/// Profiles named on the command line, with each folder expanded to the
+/// profiles directly in it (sorted; subfolders are not entered).
 pub fn profile_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     fn expand(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -140,9 +141,7 @@ pub fn profile_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             .collect();
         entries.sort();
         for path in entries {
-            if path.is_dir() {
-                expand(&path, out)?;
-            } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")) {
+            if path.is_file() && matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")) {
                 out.push(path);
             }
         }

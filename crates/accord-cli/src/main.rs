@@ -79,7 +79,7 @@ enum Command {
 
 #[derive(Args, Debug)]
 pub struct AssessArgs {
-    /// Profiles (YAML or JSON), or folders of them.
+    /// Profiles (YAML or JSON), or folders of them (the *.yaml, *.yml and *.json files directly inside).
     #[arg(required = true, value_name = "PROFILE")]
     profiles: Vec<PathBuf>,
     /// Assess as of this date (YYYY-MM-DD); default today.
