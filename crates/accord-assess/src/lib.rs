@@ -117,7 +117,7 @@ impl Assessor<'_> {
             _ => None,
         };
         let mut jurisdictions = Vec::new();
-        for jurisdiction in &rules.jurisdictions {
+        for (j, jurisdiction) in rules.jurisdictions.iter().enumerate() {
             let relevant = match &market_list {
                 None => true,
                 Some(list) => list.iter().any(|m| markets::is_within(m, jurisdiction)),
@@ -126,7 +126,7 @@ impl Assessor<'_> {
             if !relevant || !wanted {
                 continue;
             }
-            let result = self.jurisdiction(jurisdiction, &facts, &evaluation, &statuses, input);
+            let result = self.jurisdiction(j, &facts, &evaluation, &statuses);
             // A jurisdiction where nothing applies, is upcoming or is in doubt has nothing to say.
             if !(result.classifications.is_empty() && result.obligations.is_empty() && result.exemptions.is_empty() && result.questions.is_empty()) {
                 jurisdictions.push(result);
@@ -184,13 +184,14 @@ impl Assessor<'_> {
 
     fn jurisdiction(
         &self,
-        jurisdiction: &str,
+        j: usize,
         facts: &accord_rules::Facts,
         evaluation: &accord_rules::Evaluation,
         statuses: &[(Status, Option<Date>, Vec<usize>)],
-        input: &ProfileInput,
     ) -> JurisdictionResult {
         let rules = self.rules;
+        let group = &rules.by_jurisdiction[j];
+        let jurisdiction = rules.jurisdictions[j].as_str();
         let mut classifications: Vec<ClassificationResult> = Vec::new();
         let mut obligations = Vec::new();
         let mut exemptions = Vec::new();
@@ -215,19 +216,7 @@ impl Assessor<'_> {
         };
 
         // Classifications, merged over the rules that produce each id.
-        let mut by_class: Vec<(String, Vec<usize>)> = Vec::new();
-        for (r, rule) in rules.rules.iter().enumerate() {
-            if rule.jurisdiction != jurisdiction {
-                continue;
-            }
-            if let Some(class) = &rule.classification {
-                match by_class.iter_mut().find(|(c, _)| c == class) {
-                    Some((_, list)) => list.push(r),
-                    None => by_class.push((class.clone(), vec![r])),
-                }
-            }
-        }
-        for (class, producers) in &by_class {
+        for (class, producers) in &group.classifications {
             let best = producers.iter().map(|&p| statuses[p].0).min_by_key(|s| rank(*s)).unwrap_or(Status::NotApplicable);
             if best == Status::NotApplicable {
                 continue;
@@ -267,10 +256,8 @@ impl Assessor<'_> {
             });
         }
 
-        for (r, rule) in rules.rules.iter().enumerate() {
-            if rule.jurisdiction != jurisdiction {
-                continue;
-            }
+        for &r in &group.rules {
+            let rule = &rules.rules[r];
             let (status, from, unknowns) = &statuses[r];
             match rule.kind {
                 RuleKind::Obligation if *status != Status::NotApplicable => {
@@ -318,9 +305,7 @@ impl Assessor<'_> {
                 _ => {}
             }
         }
-        let _ = input;
-        let name = rules.packs.iter().find(|p| p.jurisdiction == jurisdiction).map(|p| p.title.clone());
-        JurisdictionResult { jurisdiction: jurisdiction.to_string(), name, classifications, obligations, exemptions, questions }
+        JurisdictionResult { jurisdiction: jurisdiction.to_string(), name: group.name.clone(), classifications, obligations, exemptions, questions }
     }
 }
 

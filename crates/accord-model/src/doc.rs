@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Number, Value};
@@ -78,10 +79,19 @@ impl fmt::Display for Diagnostic {
 impl std::error::Error for Diagnostic {}
 
 /// A parsed YAML or JSON document with the source position of every value and key.
+///
+/// Positions are worked out on first use — only when something is reported —
+/// so reading valid input costs no more than parsing it.
 #[derive(Clone, Debug)]
 pub struct Document {
     pub file: String,
     pub value: Value,
+    source: String,
+    positions: OnceLock<Positions>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Positions {
     values: HashMap<String, Position>,
     keys: HashMap<String, Position>,
 }
@@ -93,7 +103,22 @@ impl Document {
         if source.len() > MAX_BYTES {
             return Err(Diagnostic::new(file, None, format!("File is larger than {} MiB", MAX_BYTES >> 20)));
         }
-        let mut builder = Builder { file, stack: Vec::new(), root: None, values: HashMap::new(), keys: HashMap::new() };
+        // JSON is YAML; serde_json reads it much faster. Anything it refuses
+        // (YAML syntax, duplicate keys, non-finite numbers) takes the YAML path,
+        // which also produces the located error.
+        if source.trim_start().starts_with('{') {
+            if let Ok(value) = serde_json::from_str::<Value>(source) {
+                if depth(&value) <= MAX_DEPTH && !has_duplicate_keys(source) {
+                    return Ok(Document { file: file.to_string(), value, source: source.to_string(), positions: OnceLock::new() });
+                }
+            }
+        }
+        let (value, _) = Self::build(source, file, false)?;
+        Ok(Document { file: file.to_string(), value, source: source.to_string(), positions: OnceLock::new() })
+    }
+
+    fn build(source: &str, file: &str, track: bool) -> Result<(Value, Positions), Diagnostic> {
+        let mut builder = Builder { file, stack: Vec::new(), root: None, track, values: HashMap::new(), keys: HashMap::new() };
         let mut parser = Parser::new_from_str(source);
         let mut documents = 0;
         loop {
@@ -113,17 +138,22 @@ impl Document {
             }
         }
         let value = builder.root.unwrap_or(Value::Null);
-        Ok(Document { file: file.to_string(), value, values: builder.values, keys: builder.keys })
+        Ok((value, Positions { values: builder.values, keys: builder.keys }))
+    }
+
+    fn positions(&self) -> &Positions {
+        self.positions.get_or_init(|| Self::build(&self.source, &self.file, true).map(|(_, p)| p).unwrap_or_default())
     }
 
     /// Where the value at a JSON pointer starts (the document start for `""`).
     pub fn position(&self, pointer: &str) -> Option<Position> {
-        self.values.get(pointer).copied()
+        self.positions().values.get(pointer).copied()
     }
 
     /// Where the key of the member at a JSON pointer starts, falling back to its value.
     pub fn key_position(&self, pointer: &str) -> Option<Position> {
-        self.keys.get(pointer).or_else(|| self.values.get(pointer)).copied()
+        let p = self.positions();
+        p.keys.get(pointer).or_else(|| p.values.get(pointer)).copied()
     }
 
     /// The closest known position at or above a pointer.
@@ -142,7 +172,7 @@ impl Document {
 
     /// A diagnostic located at a pointer (at the key when there is one).
     pub fn error_at(&self, pointer: &str, message: impl Into<String>) -> Diagnostic {
-        let position = self.keys.get(pointer).copied().or_else(|| self.nearest_position(pointer));
+        let position = self.positions().keys.get(pointer).copied().or_else(|| self.nearest_position(pointer));
         Diagnostic::new(self.file.clone(), position, message)
     }
 
@@ -244,6 +274,54 @@ pub fn unescape_pointer(segment: &str) -> String {
     segment.replace("~1", "/").replace("~0", "~")
 }
 
+fn depth(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// serde_json keeps the last of duplicate keys; the YAML path refuses them with a location.
+fn has_duplicate_keys(source: &str) -> bool {
+    struct Check(bool);
+    impl<'de> serde::de::Visitor<'de> for &mut Check {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> { Ok(()) }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> { Ok(()) }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> { Ok(()) }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> { Ok(()) }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> { Ok(()) }
+        fn visit_unit<E>(self) -> Result<(), E> { Ok(()) }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(&mut *self)?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if !seen.insert(key.into_owned()) {
+                    self.0 = true;
+                }
+                map.next_value_seed(&mut *self)?;
+            }
+            Ok(())
+        }
+    }
+    impl<'de> serde::de::DeserializeSeed<'de> for &mut Check {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    let mut check = Check(false);
+    let mut de = serde_json::Deserializer::from_str(source);
+    serde::de::DeserializeSeed::deserialize(&mut check, &mut de).is_err() || check.0
+}
+
 enum Frame {
     Sequence { pointer: String, items: Vec<Value> },
     Mapping { pointer: String, map: Map<String, Value>, key: Option<(String, Position)> },
@@ -253,6 +331,8 @@ struct Builder<'a> {
     file: &'a str,
     stack: Vec<Frame>,
     root: Option<Value>,
+    /// Record positions (a second pass, made only when a problem is reported).
+    track: bool,
     values: HashMap<String, Position>,
     keys: HashMap<String, Position>,
 }
@@ -263,7 +343,14 @@ impl Builder<'_> {
     }
 
     /// The pointer of the next value, or `None` when the next scalar is a mapping key.
+    /// Without tracking the pointer is left empty: only key-or-value matters.
     fn next_pointer(&self) -> Option<String> {
+        if !self.track {
+            return match self.stack.last() {
+                Some(Frame::Mapping { key: None, .. }) => None,
+                _ => Some(String::new()),
+            };
+        }
         match self.stack.last() {
             None => Some(String::new()),
             Some(Frame::Sequence { pointer, items }) => Some(format!("{pointer}/{}", items.len())),
@@ -284,7 +371,7 @@ impl Builder<'_> {
                 let Some(pointer) = self.next_pointer() else {
                     // A mapping key.
                     let key_pointer = match self.stack.last() {
-                        Some(Frame::Mapping { pointer, .. }) => format!("{pointer}/{}", escape_pointer(&text)),
+                        Some(Frame::Mapping { pointer, .. }) if self.track => format!("{pointer}/{}", escape_pointer(&text)),
                         _ => String::new(),
                     };
                     if let Some(Frame::Mapping { map, key, .. }) = self.stack.last_mut() {
@@ -294,7 +381,9 @@ impl Builder<'_> {
                         }
                         *key = Some((text, marker.into()));
                     }
-                    self.keys.insert(key_pointer, marker.into());
+                    if self.track {
+                        self.keys.insert(key_pointer, marker.into());
+                    }
                     return Ok(());
                 };
                 let value = if tag.as_ref().is_some_and(|t| t.suffix == "str") {
@@ -302,7 +391,9 @@ impl Builder<'_> {
                 } else {
                     resolve_scalar(text, style).map_err(|m| self.error(marker, m))?
                 };
-                self.values.insert(pointer, marker.into());
+                if self.track {
+                    self.values.insert(pointer, marker.into());
+                }
                 self.push_value(value);
                 Ok(())
             }
@@ -316,7 +407,9 @@ impl Builder<'_> {
                 let Some(pointer) = self.next_pointer() else {
                     return Err(self.error(marker, "Mapping keys must be plain scalars"));
                 };
-                self.values.insert(pointer.clone(), marker.into());
+                if self.track {
+                    self.values.insert(pointer.clone(), marker.into());
+                }
                 self.stack.push(if matches!(event, Event::SequenceStart(..)) {
                     Frame::Sequence { pointer, items: Vec::new() }
                 } else {
@@ -436,6 +529,15 @@ mod tests {
         let doc = Document::parse("{\"a\": [1, {\"b\": null}]}", "t.json").unwrap();
         assert_eq!(doc.value["a"][1]["b"], Value::Null);
         assert_eq!(doc.position("/a/1/b").map(|p| p.line), Some(1));
+    }
+
+    #[test]
+    fn json_fast_path_still_refuses_duplicates_with_a_location() {
+        let error = Document::parse("{\"a\": 1,\n \"a\": 2}", "t.json").unwrap_err();
+        assert!(error.message.contains("Duplicate key `a`"), "{error}");
+        assert_eq!(error.position.map(|p| p.line), Some(2));
+        let doc = Document::parse("{\"a\": {\"b\": [1, 2]}}", "t.json").unwrap();
+        assert_eq!(doc.position("/a/b/1"), Some(Position { line: 1, column: 17 }));
     }
 
     #[test]

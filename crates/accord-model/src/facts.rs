@@ -287,7 +287,11 @@ impl FactRegistry {
         for fact in &self.facts {
             let value = match &fact.source {
                 Source::Pointer(pointer) => {
-                    let raw = doc.value.pointer(pointer).unwrap_or(&Value::Null);
+                    // Facts are at most two levels deep; walk the keys rather than re-split the pointer.
+                    let mut raw = &doc.value;
+                    for key in fact.id.split('.') {
+                        raw = raw.get(key).unwrap_or(&Value::Null);
+                    }
                     self.read_value(doc, fact, pointer, raw, &mut problems)
                 }
                 Source::Custom => {

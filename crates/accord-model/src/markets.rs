@@ -24,6 +24,18 @@ pub const EU_MEMBERS: &[&str] = &[
 const US_SUBDIVISIONS: &str = "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND \
 OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AS GU MP PR UM VI";
 
+fn is_country(code: &str) -> bool {
+    static SET: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| ISO_3166_1.split(' ').collect());
+    SET.contains(code)
+}
+
+fn is_us_subdivision(code: &str) -> bool {
+    static SET: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| US_SUBDIVISIONS.split(' ').collect());
+    SET.contains(code)
+}
+
 /// Cities and other sub-subdivisions the rulepacks know by name.
 const NAMED_LOCALITIES: &[&str] = &["US-NY-NYC"];
 
@@ -45,10 +57,10 @@ pub fn validate(code: &str) -> Result<(), InvalidMarket> {
     let country = parts.next().unwrap_or("");
     let subdivision = parts.next();
     let rest = parts.next();
-    let country_ok = country.len() == 2 && ISO_3166_1.split(' ').any(|c| c == country);
+    let country_ok = country.len() == 2 && is_country(country);
     let ok = match (country_ok, subdivision, rest) {
         (true, None, _) => true,
-        (true, Some(sub), None) if country == "US" => US_SUBDIVISIONS.split(' ').any(|s| s == sub),
+        (true, Some(sub), None) if country == "US" => is_us_subdivision(sub),
         (true, Some(sub), None) => (1..=3).contains(&sub.len()) && sub.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
         _ => false,
     };

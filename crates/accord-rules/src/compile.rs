@@ -200,6 +200,19 @@ pub struct RuleSet {
     /// Jurisdictions in the order packs introduce them.
     pub jurisdictions: Vec<String>,
     pub classification_producers: HashMap<String, Vec<usize>>,
+    /// Rule indices by id.
+    pub(crate) index: HashMap<String, usize>,
+    /// For each of `jurisdictions`: its rules, and its classification ids with the rules producing each.
+    pub by_jurisdiction: Vec<JurisdictionRules>,
+}
+
+/// The rules of one jurisdiction, grouped for assembling results.
+#[derive(Clone, Debug)]
+pub struct JurisdictionRules {
+    pub rules: Vec<usize>,
+    pub classifications: Vec<(String, Vec<usize>)>,
+    /// The title of the pack that declares the jurisdiction, if one does.
+    pub name: Option<String>,
 }
 
 struct Compiler<'a> {
@@ -516,6 +529,23 @@ impl RuleSet {
         }
         let roles_fact = registry.index_of("operator.roles").unwrap_or(0);
         let markets_fact = registry.index_of("markets").unwrap_or(0);
+        let by_jurisdiction = jurisdictions
+            .iter()
+            .map(|j| {
+                let members: Vec<usize> = (0..rules.len()).filter(|&r| &rules[r].jurisdiction == j).collect();
+                let mut classifications: Vec<(String, Vec<usize>)> = Vec::new();
+                for &r in &members {
+                    if let Some(class) = &rules[r].classification {
+                        match classifications.iter_mut().find(|(c, _)| c == class) {
+                            Some((_, list)) => list.push(r),
+                            None => classifications.push((class.clone(), vec![r])),
+                        }
+                    }
+                }
+                let name = packs.iter().find(|p| &p.manifest.jurisdiction == j).map(|p| p.manifest.title.clone());
+                JurisdictionRules { rules: members, classifications, name }
+            })
+            .collect();
         let pack_infos = packs
             .into_iter()
             .map(|pack| PackInfo {
@@ -542,15 +572,22 @@ impl RuleSet {
             markets_fact,
             jurisdictions,
             classification_producers: producers,
+            index: rule_index,
+            by_jurisdiction,
         })
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| r.id == id)
+        self.index.get(id).map(|&i| &self.rules[i])
     }
 
     pub fn rule_index(&self, id: &str) -> Option<usize> {
-        self.rules.iter().position(|r| r.id == id)
+        self.index.get(id).copied()
+    }
+
+    /// The rules of one jurisdiction, in file order.
+    pub fn rules_in<'a>(&'a self, jurisdiction: &'a str) -> impl Iterator<Item = (usize, &'a Rule)> + 'a {
+        self.rules.iter().enumerate().filter(move |(_, r)| r.jurisdiction == jurisdiction)
     }
 
     pub fn symbols(&self) -> &Symbols {

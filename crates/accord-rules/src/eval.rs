@@ -6,7 +6,6 @@
 //! order. Explanations (`because`) and the facts still worth asking are
 //! derived afterwards, only for the rules that need them.
 
-use std::collections::HashSet;
 
 use jiff::civil::Date;
 
@@ -245,7 +244,7 @@ impl RuleSet {
         let status = on(from);
         if doubtful.iter().any(|t| on(Some(t.applies_from)) != status) {
             let mut facts_out = Vec::new();
-            let mut seen = HashSet::new();
+            let mut seen = Vec::new();
             for t in doubtful {
                 self.unknowns_in(&t.when, facts, evaluation, &mut facts_out, &mut seen);
             }
@@ -257,15 +256,16 @@ impl RuleSet {
     /// The unknown facts that could still change an undetermined rule.
     pub fn unknown_facts(&self, rule: usize, facts: &Facts, evaluation: &Evaluation) -> Vec<usize> {
         let mut out = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = Vec::new();
         self.rule_unknowns(rule, facts, evaluation, &mut out, &mut seen);
         out
     }
 
-    fn rule_unknowns(&self, rule: usize, facts: &Facts, evaluation: &Evaluation, out: &mut Vec<usize>, seen: &mut HashSet<usize>) {
-        if !seen.insert(rule) || evaluation.truths[rule] != Truth::Unknown {
+    fn rule_unknowns(&self, rule: usize, facts: &Facts, evaluation: &Evaluation, out: &mut Vec<usize>, seen: &mut Vec<usize>) {
+        if seen.contains(&rule) || evaluation.truths[rule] != Truth::Unknown {
             return;
         }
+        seen.push(rule);
         if self.gate(rule, facts) == Truth::Unknown {
             push_unique(out, self.markets_fact);
         }
@@ -280,7 +280,7 @@ impl RuleSet {
         }
     }
 
-    fn unknowns_in(&self, node: &Node, facts: &Facts, evaluation: &Evaluation, out: &mut Vec<usize>, seen: &mut HashSet<usize>) {
+    fn unknowns_in(&self, node: &Node, facts: &Facts, evaluation: &Evaluation, out: &mut Vec<usize>, seen: &mut Vec<usize>) {
         if self.node(node, facts, &evaluation.effects) != Truth::Unknown {
             return;
         }
