@@ -119,7 +119,11 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 }
 
 fn join(dir: &str, relative: &str) -> String {
-    let mut parts: Vec<&str> = if dir.is_empty() { Vec::new() } else { dir.split('/').collect() };
+    let mut parts: Vec<&str> = if dir.is_empty() {
+        Vec::new()
+    } else {
+        dir.split('/').collect()
+    };
     for part in relative.split('/') {
         match part {
             "." | "" => {}
@@ -130,7 +134,11 @@ fn join(dir: &str, relative: &str) -> String {
         }
     }
     let joined = parts.join("/");
-    if dir.starts_with('/') { format!("/{joined}") } else { joined }
+    if dir.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
+    }
 }
 
 fn load_profile(value: &Value, dir: &str, resolve: Resolver<'_>) -> Result<Value, String> {
@@ -146,30 +154,55 @@ fn load_profile(value: &Value, dir: &str, resolve: Resolver<'_>) -> Result<Value
     }
 }
 
+/// A case that ran: its date, its assessment, and the classifications it expects to hold.
+pub type CaseRun = (Date, Assessment, Vec<String>);
+
 /// Runs one test file.
-pub fn run_file(rules: &RuleSet, path: &str, text: &str, resolve: Resolver<'_>) -> Result<(Vec<CaseResult>, Vec<(Date, Assessment, Vec<String>)>), Diagnostic> {
+pub fn run_file(
+    rules: &RuleSet,
+    path: &str,
+    text: &str,
+    resolve: Resolver<'_>,
+) -> Result<(Vec<CaseResult>, Vec<CaseRun>), Diagnostic> {
     let document = Document::parse(text, path)?;
     let file: TestFile = document.deserialize()?;
     let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     let mut results = Vec::new();
     let mut seen = Vec::new();
     for (i, case) in file.cases.iter().enumerate() {
-        let line = document.position(&format!("/cases/{i}")).map(|p| p.line).unwrap_or(0);
+        let line = document
+            .position(&format!("/cases/{i}"))
+            .map(|p| p.line)
+            .unwrap_or(0);
         let mut failures = Vec::new();
         let run = || -> Result<(Date, Assessment), String> {
             let as_of = parse_date(&case.as_of)?;
             let mut profile = match (&case.profile, &file.base) {
                 (Some(p), _) | (None, Some(p)) => load_profile(p, dir, resolve)?,
-                (None, None) => return Err("the case has no profile and the file no base".to_string()),
+                (None, None) => {
+                    return Err("the case has no profile and the file no base".to_string());
+                }
             };
             if let Some(patch) = &case.patch {
                 merge_patch(&mut profile, patch);
             }
             let label = format!("{path} (case `{}`)", case.name);
             let text = serde_json::to_string_pretty(&profile).map_err(|e| e.to_string())?;
-            let input = ProfileInput::parse(&text, &label, rules)
-                .map_err(|problems| problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))?;
-            let assessor = Assessor { rules, evidence: &[], options: Options { as_of, jurisdictions: Vec::new() } };
+            let input = ProfileInput::parse(&text, &label, rules).map_err(|problems| {
+                problems
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })?;
+            let assessor = Assessor {
+                rules,
+                evidence: &[],
+                options: Options {
+                    as_of,
+                    jurisdictions: Vec::new(),
+                },
+            };
             Ok((as_of, assessor.assess(&input)))
         };
         match run() {
@@ -186,7 +219,12 @@ pub fn run_file(rules: &RuleSet, path: &str, text: &str, resolve: Resolver<'_>) 
                 seen.push((as_of, assessment, expected));
             }
         }
-        results.push(CaseResult { file: path.to_string(), name: case.name.clone(), line, failures });
+        results.push(CaseResult {
+            file: path.to_string(),
+            name: case.name.clone(),
+            line,
+            failures,
+        });
     }
     Ok((results, seen))
 }
@@ -194,7 +232,11 @@ pub fn run_file(rules: &RuleSet, path: &str, text: &str, resolve: Resolver<'_>) 
 fn status_of(assessment: &Assessment, kind: &str, id: &str) -> Status {
     for j in &assessment.jurisdictions {
         let found = match kind {
-            "classification" => j.classifications.iter().find(|c| c.id == id).map(|c| c.status),
+            "classification" => j
+                .classifications
+                .iter()
+                .find(|c| c.id == id)
+                .map(|c| c.status),
             "obligation" => j.obligations.iter().find(|o| o.id == id).map(|o| o.status),
             _ => j.exemptions.iter().find(|e| e.id == id).map(|e| e.status),
         };
@@ -206,7 +248,11 @@ fn status_of(assessment: &Assessment, kind: &str, id: &str) -> Status {
 }
 
 fn check(expect: &Expect, assessment: &Assessment, failures: &mut Vec<String>) {
-    for (kind, map) in [("classification", &expect.classifications), ("obligation", &expect.obligations), ("exemption", &expect.exemptions)] {
+    for (kind, map) in [
+        ("classification", &expect.classifications),
+        ("obligation", &expect.obligations),
+        ("exemption", &expect.exemptions),
+    ] {
         for (id, want) in map {
             let Some(want_status) = Status::parse(want) else {
                 failures.push(format!("unknown status `{want}` for {kind} `{id}` (applies, upcoming, undetermined, not-applicable)"));
@@ -218,25 +264,49 @@ fn check(expect: &Expect, assessment: &Assessment, failures: &mut Vec<String>) {
                     .jurisdictions
                     .iter()
                     .flat_map(|j| {
-                        j.classifications.iter().filter(|c| c.id == *id).map(|c| c.because.join("; ")).chain(
-                            j.obligations.iter().filter(|o| o.id == *id).map(|o| o.because.join("; ")),
-                        )
+                        j.classifications
+                            .iter()
+                            .filter(|c| c.id == *id)
+                            .map(|c| c.because.join("; "))
+                            .chain(
+                                j.obligations
+                                    .iter()
+                                    .filter(|o| o.id == *id)
+                                    .map(|o| o.because.join("; ")),
+                            )
                     })
                     .next()
                     .unwrap_or_default();
-                let why = if because.is_empty() { String::new() } else { format!(" (because: {because})") };
-                failures.push(format!("{kind} `{id}`: expected {want}, got {}{why}", got.as_str()));
+                let why = if because.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (because: {because})")
+                };
+                failures.push(format!(
+                    "{kind} `{id}`: expected {want}, got {}{why}",
+                    got.as_str()
+                ));
             }
         }
     }
-    let asked: BTreeSet<&str> = assessment.jurisdictions.iter().flat_map(|j| j.questions.iter().map(|q| q.fact.as_str())).collect();
+    let asked: BTreeSet<&str> = assessment
+        .jurisdictions
+        .iter()
+        .flat_map(|j| j.questions.iter().map(|q| q.fact.as_str()))
+        .collect();
     for fact in &expect.asks {
         if !asked.contains(fact.as_str()) {
-            failures.push(format!("expected a question on `{fact}`; asked: {}", asked.iter().copied().collect::<Vec<_>>().join(", ")));
+            failures.push(format!(
+                "expected a question on `{fact}`; asked: {}",
+                asked.iter().copied().collect::<Vec<_>>().join(", ")
+            ));
         }
     }
     if expect.asks_nothing && !asked.is_empty() {
-        failures.push(format!("expected no questions; asked: {}", asked.iter().copied().collect::<Vec<_>>().join(", ")));
+        failures.push(format!(
+            "expected no questions; asked: {}",
+            asked.iter().copied().collect::<Vec<_>>().join(", ")
+        ));
     }
     for fact in &expect.does_not_ask {
         if asked.contains(fact.as_str()) {
@@ -246,12 +316,19 @@ fn check(expect: &Expect, assessment: &Assessment, failures: &mut Vec<String>) {
 }
 
 /// Runs all test files of one pack and checks its coverage.
-pub fn run_pack(rules: &RuleSet, pack_id: &str, files: &[(String, String)], resolve: Resolver<'_>) -> Report {
+pub fn run_pack(
+    rules: &RuleSet,
+    pack_id: &str,
+    files: &[(String, String)],
+    resolve: Resolver<'_>,
+) -> Report {
     let mut report = Report::default();
     let mut expected_classes = BTreeSet::new();
     let mut dates_tested = BTreeSet::new();
     if files.is_empty() {
-        report.problems.push(format!("rulepack `{pack_id}` has no tests/*.yaml"));
+        report
+            .problems
+            .push(format!("rulepack `{pack_id}` has no tests/*.yaml"));
     }
     for (path, text) in files {
         match run_file(rules, path, text, resolve) {
@@ -265,21 +342,25 @@ pub fn run_pack(rules: &RuleSet, pack_id: &str, files: &[(String, String)], reso
             Err(d) => report.problems.push(d.to_string()),
         }
     }
-    let Some(pack) = rules.packs.iter().position(|p| p.id == pack_id) else { return report };
+    let Some(pack) = rules.packs.iter().position(|p| p.id == pack_id) else {
+        return report;
+    };
     let mut classes = BTreeSet::new();
     let mut dates = BTreeSet::new();
     for rule in rules.rules.iter().filter(|r| r.pack == pack) {
-        if let Some(c) = &rule.classification {
-            if rule.kind != RuleKind::Exemption || !rule.exempts.is_empty() {
-                classes.insert(c.clone());
-            }
+        if let Some(c) = &rule.classification
+            && (rule.kind != RuleKind::Exemption || !rule.exempts.is_empty())
+        {
+            classes.insert(c.clone());
         }
         dates.extend(rule.applies_from);
         dates.extend(rule.applies_until);
         dates.extend(rule.transitional.iter().map(|t| t.applies_from));
     }
     for class in classes.difference(&expected_classes.iter().cloned().collect()) {
-        report.problems.push(format!("rulepack `{pack_id}`: no case expects classification `{class}` to apply"));
+        report.problems.push(format!(
+            "rulepack `{pack_id}`: no case expects classification `{class}` to apply"
+        ));
     }
     for date in dates {
         let before = date.yesterday().ok();
@@ -290,7 +371,10 @@ pub fn run_pack(rules: &RuleSet, pack_id: &str, files: &[(String, String)], reso
             .map(|d| d.to_string())
             .collect();
         if !missing.is_empty() {
-            report.problems.push(format!("rulepack `{pack_id}`: date boundary {date} is not tested on {}", missing.join(" and ")));
+            report.problems.push(format!(
+                "rulepack `{pack_id}`: date boundary {date} is not tested on {}",
+                missing.join(" and ")
+            ));
         }
     }
     report

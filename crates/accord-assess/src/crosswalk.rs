@@ -101,13 +101,21 @@ pub fn compose(a: Relation, b: Relation) -> (Relation, Recognition) {
     match (a, b) {
         (Equal, Equal) => (Equal, Recognition::Full),
         _ if a_covers_control && control_covers_b => (SupersetOf, Recognition::Full),
-        _ if matches!(a, Equal | SubsetOf) && matches!(b, Equal | SupersetOf) => (SubsetOf, Recognition::Partial),
+        _ if matches!(a, Equal | SubsetOf) && matches!(b, Equal | SupersetOf) => {
+            (SubsetOf, Recognition::Partial)
+        }
         _ => (IntersectsWith, Recognition::Partial),
     }
 }
 
 fn obligations_in<'a>(rules: &'a RuleSet, jurisdiction: &str) -> Vec<&'a accord_rules::Rule> {
-    rules.rules.iter().filter(|r| r.kind == RuleKind::Obligation && markets::is_within(&r.jurisdiction, jurisdiction)).collect()
+    rules
+        .rules
+        .iter()
+        .filter(|r| {
+            r.kind == RuleKind::Obligation && markets::is_within(&r.jurisdiction, jurisdiction)
+        })
+        .collect()
 }
 
 fn mapping(rule: &accord_rules::Rule, control: &str) -> Option<Mapping> {
@@ -123,7 +131,10 @@ fn mapping(rule: &accord_rules::Rule, control: &str) -> Option<Mapping> {
     })
 }
 
-fn recognise(targets: &[&accord_rules::Rule], sources: &[&accord_rules::Rule]) -> Vec<ObligationRecognition> {
+fn recognise(
+    targets: &[&accord_rules::Rule],
+    sources: &[&accord_rules::Rule],
+) -> Vec<ObligationRecognition> {
     targets
         .iter()
         .map(|b| {
@@ -133,14 +144,28 @@ fn recognise(targets: &[&accord_rules::Rule], sources: &[&accord_rules::Rule]) -
                 for a in sources {
                     if let Some(ma) = a.controls.iter().find(|m| m.id == mb.id) {
                         let (relation, recognition) = compose(ma.relation, mb.relation);
-                        via.push(Via { obligation: a.id.clone(), control: mb.id.clone(), relation, recognition });
+                        via.push(Via {
+                            obligation: a.id.clone(),
+                            control: mb.id.clone(),
+                            relation,
+                            recognition,
+                        });
                     }
                 }
             }
-            let full_controls: Vec<&str> = via.iter().filter(|v| v.recognition == Recognition::Full).map(|v| v.control.as_str()).collect();
+            let full_controls: Vec<&str> = via
+                .iter()
+                .filter(|v| v.recognition == Recognition::Full)
+                .map(|v| v.control.as_str())
+                .collect();
             // Full when some control covering B is fully evidenced, or all of B's controls are.
-            let covered = b.controls.iter().any(|m| m.relation.covers() && full_controls.contains(&m.id.as_str()))
-                || b.controls.iter().all(|m| full_controls.contains(&m.id.as_str()));
+            let covered = b
+                .controls
+                .iter()
+                .any(|m| m.relation.covers() && full_controls.contains(&m.id.as_str()))
+                || b.controls
+                    .iter()
+                    .all(|m| full_controls.contains(&m.id.as_str()));
             let recognition = if via.is_empty() {
                 Recognition::NotCovered
             } else if covered {
@@ -155,7 +180,11 @@ fn recognise(targets: &[&accord_rules::Rule], sources: &[&accord_rules::Rule]) -
                     }
                 }
             }
-            via.sort_by(|x, y| x.recognition.cmp(&y.recognition).then(x.obligation.cmp(&y.obligation)));
+            via.sort_by(|x, y| {
+                x.recognition
+                    .cmp(&y.recognition)
+                    .then(x.obligation.cmp(&y.obligation))
+            });
             ObligationRecognition {
                 obligation: b.id.clone(),
                 jurisdiction: b.jurisdiction.clone(),
@@ -175,20 +204,37 @@ pub fn crosswalk(rules: &RuleSet, left: &str, right: &str) -> Crosswalk {
     let right_rules = obligations_in(rules, right);
     let mut controls = Vec::new();
     for control in &rules.catalogue.controls {
-        let l: Vec<Mapping> = left_rules.iter().filter_map(|r| mapping(r, &control.id)).collect();
-        let r: Vec<Mapping> = right_rules.iter().filter_map(|r| mapping(r, &control.id)).collect();
+        let l: Vec<Mapping> = left_rules
+            .iter()
+            .filter_map(|r| mapping(r, &control.id))
+            .collect();
+        let r: Vec<Mapping> = right_rules
+            .iter()
+            .filter_map(|r| mapping(r, &control.id))
+            .collect();
         if l.is_empty() && r.is_empty() {
             continue;
         }
-        controls.push(ControlRow { control: control.id.clone(), title: control.title.clone(), title_zh: control.title_zh.clone(), left: l, right: r });
+        controls.push(ControlRow {
+            control: control.id.clone(),
+            title: control.title.clone(),
+            title_zh: control.title_zh.clone(),
+            left: l,
+            right: r,
+        });
     }
     let left_to_right = recognise(&right_rules, &left_rules);
     let right_to_left = recognise(&left_rules, &right_rules);
-    let count = |list: &[ObligationRecognition], r: Recognition| list.iter().filter(|o| o.recognition == r).count();
+    let count = |list: &[ObligationRecognition], r: Recognition| {
+        list.iter().filter(|o| o.recognition == r).count()
+    };
     let summary = CrosswalkSummary {
         left_obligations: left_rules.len(),
         right_obligations: right_rules.len(),
-        shared_controls: controls.iter().filter(|c| !c.left.is_empty() && !c.right.is_empty()).count(),
+        shared_controls: controls
+            .iter()
+            .filter(|c| !c.left.is_empty() && !c.right.is_empty())
+            .count(),
         right_recognised_in_full: count(&left_to_right, Recognition::Full),
         right_recognised_in_part: count(&left_to_right, Recognition::Partial),
         right_not_covered: count(&left_to_right, Recognition::NotCovered),
@@ -196,7 +242,14 @@ pub fn crosswalk(rules: &RuleSet, left: &str, right: &str) -> Crosswalk {
         left_recognised_in_part: count(&right_to_left, Recognition::Partial),
         left_not_covered: count(&right_to_left, Recognition::NotCovered),
     };
-    Crosswalk { left: left.to_string(), right: right.to_string(), controls, left_to_right, right_to_left, summary }
+    Crosswalk {
+        left: left.to_string(),
+        right: right.to_string(),
+        controls,
+        left_to_right,
+        right_to_left,
+        summary,
+    }
 }
 
 #[cfg(test)]
@@ -207,11 +260,23 @@ mod tests {
     #[test]
     fn composition_table() {
         assert_eq!(compose(Equal, Equal), (Equal, Recognition::Full));
-        assert_eq!(compose(SupersetOf, SubsetOf), (SupersetOf, Recognition::Full));
+        assert_eq!(
+            compose(SupersetOf, SubsetOf),
+            (SupersetOf, Recognition::Full)
+        );
         assert_eq!(compose(Equal, SubsetOf), (SupersetOf, Recognition::Full));
-        assert_eq!(compose(SubsetOf, SupersetOf), (SubsetOf, Recognition::Partial));
+        assert_eq!(
+            compose(SubsetOf, SupersetOf),
+            (SubsetOf, Recognition::Partial)
+        );
         assert_eq!(compose(Equal, SupersetOf), (SubsetOf, Recognition::Partial));
-        assert_eq!(compose(SubsetOf, SubsetOf), (IntersectsWith, Recognition::Partial));
-        assert_eq!(compose(IntersectsWith, Equal), (IntersectsWith, Recognition::Partial));
+        assert_eq!(
+            compose(SubsetOf, SubsetOf),
+            (IntersectsWith, Recognition::Partial)
+        );
+        assert_eq!(
+            compose(IntersectsWith, Equal),
+            (IntersectsWith, Recognition::Partial)
+        );
     }
 }

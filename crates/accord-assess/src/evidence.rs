@@ -27,18 +27,36 @@ impl LoadedEvidence {
         let document = Document::parse(text, path)?;
         let evidence: Evidence = document.deserialize()?;
         if evidence.accord != "evidence/v1" {
-            return Err(document.error_at_value("/accord", format!("Unsupported evidence format `{}`", evidence.accord)).with_hint("expected `evidence/v1`"));
+            return Err(document
+                .error_at_value(
+                    "/accord",
+                    format!("Unsupported evidence format `{}`", evidence.accord),
+                )
+                .with_hint("expected `evidence/v1`"));
         }
         if !accord_rules::pack::EVIDENCE_KINDS.contains(&evidence.kind.as_str()) {
-            return Err(document.error_at_value("/kind", format!("Unknown evidence kind `{}`", evidence.kind)));
+            return Err(document.error_at_value(
+                "/kind",
+                format!("Unknown evidence kind `{}`", evidence.kind),
+            ));
         }
         let produced = evidence
             .produced_at
             .get(..10)
             .and_then(|d| accord_model::facts::parse_date(d).ok())
-            .ok_or_else(|| document.error_at_value("/produced_at", format!("`{}` is not an RFC 3339 timestamp", evidence.produced_at)))?;
+            .ok_or_else(|| {
+                document.error_at_value(
+                    "/produced_at",
+                    format!("`{}` is not an RFC 3339 timestamp", evidence.produced_at),
+                )
+            })?;
         let digest = super::sha256_digest(text.as_bytes());
-        Ok(LoadedEvidence { path: path.to_string(), sha256: digest.trim_start_matches("sha256:").to_string(), evidence, produced })
+        Ok(LoadedEvidence {
+            path: path.to_string(),
+            sha256: digest.trim_start_matches("sha256:").to_string(),
+            evidence,
+            produced,
+        })
     }
 
     pub fn reference(&self) -> EvidenceRef {
@@ -53,7 +71,10 @@ impl LoadedEvidence {
 
     fn metric(&self, name: &str) -> Option<f64> {
         let metrics = &self.evidence.metrics;
-        metrics.get(name).and_then(serde_json::Value::as_f64).or_else(|| metrics.pointer(name).and_then(serde_json::Value::as_f64))
+        metrics
+            .get(name)
+            .and_then(serde_json::Value::as_f64)
+            .or_else(|| metrics.pointer(name).and_then(serde_json::Value::as_f64))
     }
 }
 
@@ -61,9 +82,16 @@ impl LoadedEvidence {
 fn problems(rule: &Rule, file: &LoadedEvidence, as_of: Date) -> Vec<String> {
     let mut out = Vec::new();
     if file.evidence.passed == Some(false) {
-        out.push(format!("{} ({}) did not pass", file.path, file.evidence.kind));
+        out.push(format!(
+            "{} ({}) did not pass",
+            file.path, file.evidence.kind
+        ));
     }
-    for expectation in rule.evidence.iter().filter(|e| e.kind == file.evidence.kind) {
+    for expectation in rule
+        .evidence
+        .iter()
+        .filter(|e| e.kind == file.evidence.kind)
+    {
         if let Some(max) = expectation.max_age_days {
             let age = (as_of - file.produced).get_days();
             if age > i32::try_from(max).unwrap_or(i32::MAX) {
@@ -81,7 +109,14 @@ fn problems(rule: &Rule, file: &LoadedEvidence, as_of: Date) -> Vec<String> {
                     threshold.op.symbol(),
                     threshold.value
                 )),
-                None => out.push(format!("{}: metric `{}` is missing; {} requires {} {}", file.path, threshold.name, rule.id, threshold.op.symbol(), threshold.value)),
+                None => out.push(format!(
+                    "{}: metric `{}` is missing; {} requires {} {}",
+                    file.path,
+                    threshold.name,
+                    rule.id,
+                    threshold.op.symbol(),
+                    threshold.value
+                )),
             }
         }
     }
@@ -89,9 +124,20 @@ fn problems(rule: &Rule, file: &LoadedEvidence, as_of: Date) -> Vec<String> {
 }
 
 /// The evidence status of an applicable obligation, with findings.
-pub fn obligation_status(rule: &Rule, evidence: &[LoadedEvidence], as_of: Date) -> (EvidenceStatus, Vec<String>) {
-    let relevant: Vec<&LoadedEvidence> =
-        evidence.iter().filter(|e| e.evidence.controls.iter().any(|c| rule.controls.iter().any(|m| &m.id == c))).collect();
+pub fn obligation_status(
+    rule: &Rule,
+    evidence: &[LoadedEvidence],
+    as_of: Date,
+) -> (EvidenceStatus, Vec<String>) {
+    let relevant: Vec<&LoadedEvidence> = evidence
+        .iter()
+        .filter(|e| {
+            e.evidence
+                .controls
+                .iter()
+                .any(|c| rule.controls.iter().any(|m| &m.id == c))
+        })
+        .collect();
     if relevant.is_empty() {
         return (EvidenceStatus::Missing, Vec::new());
     }
@@ -105,19 +151,34 @@ pub fn obligation_status(rule: &Rule, evidence: &[LoadedEvidence], as_of: Date) 
         findings.extend(found);
     }
     let full = good.iter().any(|file| {
-        rule.controls.iter().any(|m| m.relation.covers() && file.evidence.controls.contains(&m.id))
+        rule.controls
+            .iter()
+            .any(|m| m.relation.covers() && file.evidence.controls.contains(&m.id))
     }) || {
         // Without a control that covers it alone, every partial control needs evidence.
         !rule.controls.iter().any(|m| m.relation.covers())
-            && rule.controls.iter().all(|m| good.iter().any(|f| f.evidence.controls.contains(&m.id)))
+            && rule
+                .controls
+                .iter()
+                .all(|m| good.iter().any(|f| f.evidence.controls.contains(&m.id)))
     };
-    let kinds_met = rule.evidence.iter().all(|expectation| good.iter().any(|f| f.evidence.kind == expectation.kind));
+    let kinds_met = rule
+        .evidence
+        .iter()
+        .all(|expectation| good.iter().any(|f| f.evidence.kind == expectation.kind));
     if full && kinds_met {
         (EvidenceStatus::Satisfied, findings)
     } else {
         if !kinds_met {
-            for expectation in rule.evidence.iter().filter(|e| !good.iter().any(|f| f.evidence.kind == e.kind)) {
-                findings.push(format!("no passing {} evidence: {}", expectation.kind, expectation.description));
+            for expectation in rule
+                .evidence
+                .iter()
+                .filter(|e| !good.iter().any(|f| f.evidence.kind == e.kind))
+            {
+                findings.push(format!(
+                    "no passing {} evidence: {}",
+                    expectation.kind, expectation.description
+                ));
             }
         }
         (EvidenceStatus::Partial, findings)
@@ -126,7 +187,10 @@ pub fn obligation_status(rule: &Rule, evidence: &[LoadedEvidence], as_of: Date) 
 
 /// The evidence status of a control: satisfied when a passing file names it.
 pub fn control_status(control: &str, evidence: &[LoadedEvidence]) -> EvidenceStatus {
-    let files: Vec<&LoadedEvidence> = evidence.iter().filter(|e| e.evidence.controls.iter().any(|c| c == control)).collect();
+    let files: Vec<&LoadedEvidence> = evidence
+        .iter()
+        .filter(|e| e.evidence.controls.iter().any(|c| c == control))
+        .collect();
     if files.is_empty() {
         EvidenceStatus::Missing
     } else if files.iter().any(|f| f.evidence.passed != Some(false)) {

@@ -6,6 +6,16 @@
 //! control plan ([`plan`]). [`crosswalk`] compares two jurisdictions through
 //! the shared controls; [`conformance`] runs the rulepacks' YAML test cases.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::print_stdout
+    )
+)]
+
 pub mod conformance;
 pub mod crosswalk;
 pub mod evidence;
@@ -17,7 +27,8 @@ use jiff::civil::Date;
 use sha2::{Digest, Sha256};
 
 use accord_model::assessment::{
-    ClassificationResult, EvidenceStatus, ExemptionResult, JurisdictionResult, ObligationResult, PackRef, ProfileRef, Question, Summary,
+    ClassificationResult, EvidenceStatus, ExemptionResult, JurisdictionResult, ObligationResult,
+    PackRef, ProfileRef, Question, Summary,
 };
 use accord_model::doc::{Diagnostic, Document};
 use accord_model::facts::FactValue;
@@ -46,7 +57,11 @@ impl ProfileInput {
         Self::from_document(document, text.as_bytes(), rules)
     }
 
-    pub fn from_document(document: Document, bytes: &[u8], rules: &RuleSet) -> Result<ProfileInput, Vec<Diagnostic>> {
+    pub fn from_document(
+        document: Document,
+        bytes: &[u8],
+        rules: &RuleSet,
+    ) -> Result<ProfileInput, Vec<Diagnostic>> {
         let (profile, values) = rules.registry.read_profile(&document)?;
         Ok(ProfileInput {
             name: profile.name,
@@ -60,7 +75,11 @@ impl ProfileInput {
 
     /// The value of a fact by id.
     pub fn fact(&self, rules: &RuleSet, id: &str) -> Option<&FactValue> {
-        rules.registry.index_of(id).and_then(|i| self.values.get(i)).and_then(Option::as_ref)
+        rules
+            .registry
+            .index_of(id)
+            .and_then(|i| self.values.get(i))
+            .and_then(Option::as_ref)
     }
 }
 
@@ -105,7 +124,9 @@ impl Assessor<'_> {
         for r in 0..rules.rules.len() {
             let (status, from, date_unknowns) = rules.status(r, &facts, &evaluation, as_of);
             let unknowns = match status {
-                Status::Undetermined if evaluation.truth(r) == Truth::Unknown => rules.unknown_facts(r, &facts, &evaluation),
+                Status::Undetermined if evaluation.truth(r) == Truth::Unknown => {
+                    rules.unknown_facts(r, &facts, &evaluation)
+                }
                 Status::Undetermined => date_unknowns,
                 _ => Vec::new(),
             };
@@ -122,60 +143,109 @@ impl Assessor<'_> {
                 None => true,
                 Some(list) => list.iter().any(|m| markets::is_within(m, jurisdiction)),
             };
-            let wanted = self.options.jurisdictions.is_empty() || self.options.jurisdictions.iter().any(|j| markets::is_within(jurisdiction, j));
+            let wanted = self.options.jurisdictions.is_empty()
+                || self
+                    .options
+                    .jurisdictions
+                    .iter()
+                    .any(|j| markets::is_within(jurisdiction, j));
             if !relevant || !wanted {
                 continue;
             }
             let result = self.jurisdiction(j, &facts, &evaluation, &statuses);
             // A jurisdiction where nothing applies, is upcoming or is in doubt has nothing to say.
-            if !(result.classifications.is_empty() && result.obligations.is_empty() && result.exemptions.is_empty() && result.questions.is_empty()) {
+            if !(result.classifications.is_empty()
+                && result.obligations.is_empty()
+                && result.exemptions.is_empty()
+                && result.questions.is_empty())
+            {
                 jurisdictions.push(result);
             }
         }
 
-        let obligations: Vec<&ObligationResult> = jurisdictions.iter().flat_map(|j| j.obligations.iter()).collect();
+        let obligations: Vec<&ObligationResult> = jurisdictions
+            .iter()
+            .flat_map(|j| j.obligations.iter())
+            .collect();
         let controls = plan::plan(rules, &jurisdictions, self.evidence, as_of);
         let summary = Summary {
             prohibited: jurisdictions
                 .iter()
                 .flat_map(|j| &j.classifications)
                 .any(|c| c.effect.as_deref() == Some("prohibited") && c.status == Status::Applies),
-            obligations_applicable: obligations.iter().filter(|o| o.status == Status::Applies).count(),
-            obligations_upcoming: obligations.iter().filter(|o| o.status == Status::Upcoming).count(),
-            obligations_undetermined: obligations.iter().filter(|o| o.status == Status::Undetermined).count(),
+            obligations_applicable: obligations
+                .iter()
+                .filter(|o| o.status == Status::Applies)
+                .count(),
+            obligations_upcoming: obligations
+                .iter()
+                .filter(|o| o.status == Status::Upcoming)
+                .count(),
+            obligations_undetermined: obligations
+                .iter()
+                .filter(|o| o.status == Status::Undetermined)
+                .count(),
             controls: controls.len(),
             questions: {
-                let mut facts: Vec<&str> = jurisdictions.iter().flat_map(|j| j.questions.iter().map(|q| q.fact.as_str())).collect();
+                let mut facts: Vec<&str> = jurisdictions
+                    .iter()
+                    .flat_map(|j| j.questions.iter().map(|q| q.fact.as_str()))
+                    .collect();
                 facts.sort_unstable();
                 facts.dedup();
                 facts.len()
             },
-            gaps: obligations.iter().filter(|o| o.status == Status::Applies && o.evidence != EvidenceStatus::Satisfied).count(),
+            gaps: obligations
+                .iter()
+                .filter(|o| o.status == Status::Applies && o.evidence != EvidenceStatus::Satisfied)
+                .count(),
         };
         Assessment {
             accord: "assessment/v1".to_string(),
             as_of: as_of.to_string(),
-            profile: ProfileRef { name: input.name.clone(), version: input.version.clone(), digest: input.digest.clone(), path: input.path.clone() },
+            profile: ProfileRef {
+                name: input.name.clone(),
+                version: input.version.clone(),
+                digest: input.digest.clone(),
+                path: input.path.clone(),
+            },
             rulepacks: rules
                 .packs
                 .iter()
-                .map(|p| PackRef { id: p.id.clone(), version: p.version.clone(), digest: p.digest.clone(), builtin: Some(p.builtin) })
+                .map(|p| PackRef {
+                    id: p.id.clone(),
+                    version: p.version.clone(),
+                    digest: p.digest.clone(),
+                    builtin: Some(p.builtin),
+                })
                 .collect(),
             jurisdictions,
             controls,
-            evidence: self.evidence.iter().map(LoadedEvidence::reference).collect(),
+            evidence: self
+                .evidence
+                .iter()
+                .map(LoadedEvidence::reference)
+                .collect(),
             summary,
         }
     }
 
-    fn because(&self, r: usize, facts: &accord_rules::Facts, evaluation: &accord_rules::Evaluation, status: Status) -> Vec<String> {
+    fn because(
+        &self,
+        r: usize,
+        facts: &accord_rules::Facts,
+        evaluation: &accord_rules::Evaluation,
+        status: Status,
+    ) -> Vec<String> {
         let rule = &self.rules.rules[r];
         let mut out = Vec::new();
         if let Some(text) = &rule.because {
             out.push(text.clone());
         }
         match status {
-            Status::Applies | Status::Upcoming => out.extend(self.rules.explain(r, facts, evaluation, true)),
+            Status::Applies | Status::Upcoming => {
+                out.extend(self.rules.explain(r, facts, evaluation, true))
+            }
             Status::NotApplicable => out.extend(self.rules.explain(r, facts, evaluation, false)),
             Status::Undetermined => {}
         }
@@ -217,7 +287,11 @@ impl Assessor<'_> {
 
         // Classifications, merged over the rules that produce each id.
         for (class, producers) in &group.classifications {
-            let best = producers.iter().map(|&p| statuses[p].0).min_by_key(|s| rank(*s)).unwrap_or(Status::NotApplicable);
+            let best = producers
+                .iter()
+                .map(|&p| statuses[p].0)
+                .min_by_key(|s| rank(*s))
+                .unwrap_or(Status::NotApplicable);
             if best == Status::NotApplicable {
                 continue;
             }
@@ -228,7 +302,11 @@ impl Assessor<'_> {
                     }
                 }
             }
-            let winners: Vec<usize> = producers.iter().copied().filter(|&p| statuses[p].0 == best).collect();
+            let winners: Vec<usize> = producers
+                .iter()
+                .copied()
+                .filter(|&p| statuses[p].0 == best)
+                .collect();
             let first = &rules.rules[winners[0]];
             let mut because = Vec::new();
             for &w in &winners {
@@ -239,7 +317,10 @@ impl Assessor<'_> {
                 }
             }
             let applies_from = winners.iter().filter_map(|&w| statuses[w].1).min();
-            let mut citations: Vec<&str> = winners.iter().map(|&w| rules.rules[w].citation.as_str()).collect();
+            let mut citations: Vec<&str> = winners
+                .iter()
+                .map(|&w| rules.rules[w].citation.as_str())
+                .collect();
             citations.dedup();
             classifications.push(ClassificationResult {
                 id: class.clone(),
@@ -252,7 +333,13 @@ impl Assessor<'_> {
                 title_zh: first.title_zh.clone(),
                 effect: winners.iter().find_map(|&w| rules.rules[w].effect.clone()),
                 source: first.source.clone(),
-                verification: if winners.iter().all(|&w| rules.rules[w].verification == accord_rules::pack::Verification::Verified) { "verified".into() } else { "to-verify".into() },
+                verification: if winners.iter().all(|&w| {
+                    rules.rules[w].verification == accord_rules::pack::Verification::Verified
+                }) {
+                    "verified".into()
+                } else {
+                    "to-verify".into()
+                },
             });
         }
 
@@ -264,11 +351,12 @@ impl Assessor<'_> {
                     if *status == Status::Undetermined {
                         ask(unknowns, &rule.id);
                     }
-                    let (evidence, findings) = if matches!(status, Status::Applies | Status::Upcoming) {
-                        evidence::obligation_status(rule, self.evidence, self.options.as_of)
-                    } else {
-                        (EvidenceStatus::NotRequired, Vec::new())
-                    };
+                    let (evidence, findings) =
+                        if matches!(status, Status::Applies | Status::Upcoming) {
+                            evidence::obligation_status(rule, self.evidence, self.options.as_of)
+                        } else {
+                            (EvidenceStatus::NotRequired, Vec::new())
+                        };
                     obligations.push(ObligationResult {
                         id: rule.id.clone(),
                         title: rule.title.clone(),
@@ -297,7 +385,11 @@ impl Assessor<'_> {
                         citation: rule.citation.clone(),
                         status: *status,
                         because: self.because(r, facts, evaluation, *status),
-                        exempts: rule.exempts.iter().map(|&t| rules.rules[t].id.clone()).collect(),
+                        exempts: rule
+                            .exempts
+                            .iter()
+                            .map(|&t| rules.rules[t].id.clone())
+                            .collect(),
                         source: rule.source.clone(),
                         verification: rule.verification.as_str().to_string(),
                     });
@@ -305,7 +397,14 @@ impl Assessor<'_> {
                 _ => {}
             }
         }
-        JurisdictionResult { jurisdiction: jurisdiction.to_string(), name: group.name.clone(), classifications, obligations, exemptions, questions }
+        JurisdictionResult {
+            jurisdiction: jurisdiction.to_string(),
+            name: group.name.clone(),
+            classifications,
+            obligations,
+            exemptions,
+            questions,
+        }
     }
 }
 

@@ -16,7 +16,10 @@ use accord_model::{Assessment, Diagnostic, Status};
 use accord_rules::{RuleKind, RuleSet};
 
 use crate::output::{Diagnostics, emit, stdout_color};
-use crate::{AssessArgs, CrosswalkArgs, ExplainArgs, FailOn, Format, QuestionsArgs, RuleOptions, SchemaName, input, interactive};
+use crate::{
+    AssessArgs, CrosswalkArgs, ExplainArgs, FailOn, Format, QuestionsArgs, RuleOptions, SchemaName,
+    input, interactive,
+};
 
 fn json<T: Serialize>(value: &T) -> anyhow::Result<String> {
     let mut text = serde_json::to_string_pretty(value)?;
@@ -26,7 +29,15 @@ fn json<T: Serialize>(value: &T) -> anyhow::Result<String> {
 
 fn unsupported(format: Format, command: &str, supported: &str) -> anyhow::Error {
     let name = format!("{format:?}").to_lowercase();
-    Diagnostics::from(Diagnostic::new("--format", None, format!("`accord {command}` does not write {name}")).with_hint(format!("use one of: {supported}"))).into()
+    Diagnostics::from(
+        Diagnostic::new(
+            "--format",
+            None,
+            format!("`accord {command}` does not write {name}"),
+        )
+        .with_hint(format!("use one of: {supported}")),
+    )
+    .into()
 }
 
 fn failed(assessment: &Assessment, fail_on: FailOn) -> bool {
@@ -35,7 +46,12 @@ fn failed(assessment: &Assessment, fail_on: FailOn) -> bool {
         FailOn::Prohibited => assessment.summary.prohibited,
         FailOn::Gap => assessment.summary.gaps > 0 || assessment.summary.prohibited,
         FailOn::Undetermined => assessment.jurisdictions.iter().any(|j| {
-            j.classifications.iter().any(|c| c.status == Status::Undetermined) || j.obligations.iter().any(|o| o.status == Status::Undetermined)
+            j.classifications
+                .iter()
+                .any(|c| c.status == Status::Undetermined)
+                || j.obligations
+                    .iter()
+                    .any(|o| o.status == Status::Undetermined)
         }),
     }
 }
@@ -47,12 +63,22 @@ pub fn assess(args: AssessArgs) -> anyhow::Result<ExitCode> {
     let evidence = input::evidence(&args.evidence)?;
     let mut paths = input::profile_paths(&args.profiles)?;
     let many = paths.len() > 1 || args.profiles.iter().any(|p| p.is_dir());
-    let options = Options { as_of, jurisdictions };
-    let assessor = Assessor { rules: &rules, evidence: &evidence, options };
+    let options = Options {
+        as_of,
+        jurisdictions,
+    };
+    let assessor = Assessor {
+        rules: &rules,
+        evidence: &evidence,
+        options,
+    };
 
     if args.interactive {
         if paths.len() != 1 {
-            bail!("--interactive completes one profile at a time; {} were given", paths.len());
+            bail!(
+                "--interactive completes one profile at a time; {} were given",
+                paths.len()
+            );
         }
         let completed = interactive::complete(&paths[0], &assessor, args.save.as_deref())?;
         paths = vec![completed];
@@ -82,8 +108,14 @@ pub fn assess(args: AssessArgs) -> anyhow::Result<ExitCode> {
         Format::Json if many => json(&assessments)?,
         Format::Json => json(&assessments[0])?,
         Format::Text => {
-            let palette = accord_report::Palette { color: args.output.is_none() && stdout_color(args.color) };
-            assessments.iter().map(|a| accord_report::text::render(a, palette)).collect::<Vec<_>>().join("\n")
+            let palette = accord_report::Palette {
+                color: args.output.is_none() && stdout_color(args.color),
+            };
+            assessments
+                .iter()
+                .map(|a| accord_report::text::render(a, palette))
+                .collect::<Vec<_>>()
+                .join("\n")
         }
         Format::Markdown => accord_report::markdown(&assessments)?,
         Format::Html => accord_report::html(&assessments)?,
@@ -91,19 +123,34 @@ pub fn assess(args: AssessArgs) -> anyhow::Result<ExitCode> {
     };
     emit(args.output.as_deref(), &content)?;
     if let Some(path) = &args.output {
-        eprintln!("wrote {} ({} profile{})", path.display(), assessments.len(), if assessments.len() == 1 { "" } else { "s" });
+        eprintln!(
+            "wrote {} ({} profile{})",
+            path.display(),
+            assessments.len(),
+            if assessments.len() == 1 { "" } else { "s" }
+        );
     }
     let hit = assessments.iter().any(|a| failed(a, args.fail_on));
-    Ok(if hit { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if hit {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// One assessment per line, streamed; a progress bar on stderr for long runs.
-fn assess_stream(assessor: &Assessor<'_>, paths: &[PathBuf], args: &AssessArgs) -> anyhow::Result<ExitCode> {
+fn assess_stream(
+    assessor: &Assessor<'_>,
+    paths: &[PathBuf],
+    args: &AssessArgs,
+) -> anyhow::Result<ExitCode> {
     let bar = if std::io::stderr().is_terminal() && paths.len() > 200 {
         let bar = indicatif::ProgressBar::new(paths.len() as u64);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} profiles [{bar:30}] {per_sec} {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {pos}/{len} profiles [{bar:30}] {per_sec} {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         Some(bar)
     } else {
@@ -111,8 +158,14 @@ fn assess_stream(assessor: &Assessor<'_>, paths: &[PathBuf], args: &AssessArgs) 
     };
     let mut temp = match &args.output {
         Some(path) => {
-            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            Some(tempfile::NamedTempFile::new_in(dir).map_err(|e| anyhow::anyhow!("Cannot write to `{}`: {e}", dir.display()))?)
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            Some(
+                tempfile::NamedTempFile::new_in(dir)
+                    .map_err(|e| anyhow::anyhow!("Cannot write to `{}`: {e}", dir.display()))?,
+            )
         }
         None => None,
     };
@@ -150,14 +203,27 @@ fn assess_stream(assessor: &Assessor<'_>, paths: &[PathBuf], args: &AssessArgs) 
         bar.finish_and_clear();
     }
     if bad > 0 {
-        eprintln!("{bad} of {} profiles could not be read; {}", paths.len(), if temp.is_some() { "nothing was written" } else { "they were skipped" });
+        eprintln!(
+            "{bad} of {} profiles could not be read; {}",
+            paths.len(),
+            if temp.is_some() {
+                "nothing was written"
+            } else {
+                "they were skipped"
+            }
+        );
         return Ok(ExitCode::from(2));
     }
     if let (Some(file), Some(path)) = (temp, &args.output) {
-        file.persist(path).map_err(|e| anyhow::anyhow!("Cannot write `{}`: {}", path.display(), e.error))?;
+        file.persist(path)
+            .map_err(|e| anyhow::anyhow!("Cannot write `{}`: {}", path.display(), e.error))?;
         eprintln!("wrote {} ({} profiles)", path.display(), paths.len());
     }
-    Ok(if hit { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if hit {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Questions of all jurisdictions, merged by fact.
@@ -177,7 +243,12 @@ pub fn merged_questions(assessment: &Assessment) -> Vec<Question> {
             }
         }
     }
-    out.sort_by(|a, b| b.decides.len().cmp(&a.decides.len()).then(a.fact.cmp(&b.fact)));
+    out.sort_by(|a, b| {
+        b.decides
+            .len()
+            .cmp(&a.decides.len())
+            .then(a.fact.cmp(&b.fact))
+    });
     out
 }
 
@@ -186,7 +257,14 @@ pub fn questions(args: QuestionsArgs) -> anyhow::Result<ExitCode> {
     let as_of = input::as_of(args.as_of.as_deref())?;
     let jurisdictions = input::jurisdictions(&args.jurisdictions)?;
     let profile = input::profile(&args.profile, &rules)?;
-    let assessor = Assessor { rules: &rules, evidence: &[], options: Options { as_of, jurisdictions } };
+    let assessor = Assessor {
+        rules: &rules,
+        evidence: &[],
+        options: Options {
+            as_of,
+            jurisdictions,
+        },
+    };
     let assessment = assessor.assess(&profile);
     let questions = merged_questions(&assessment);
     let content = match args.format {
@@ -194,21 +272,34 @@ pub fn questions(args: QuestionsArgs) -> anyhow::Result<ExitCode> {
         Format::Text => {
             let mut out = String::new();
             if questions.is_empty() {
-                let _ = writeln!(out, "No open questions: every outcome for {} is determined.", profile.name);
+                let _ = writeln!(
+                    out,
+                    "No open questions: every outcome for {} is determined.",
+                    profile.name
+                );
             } else {
-                let _ = writeln!(out, "{} facts about {} are unknown and change the outcome:\n", questions.len(), profile.name);
+                let _ = writeln!(
+                    out,
+                    "{} facts about {} are unknown and change the outcome:\n",
+                    questions.len(),
+                    profile.name
+                );
             }
             for (i, q) in questions.iter().enumerate() {
                 let _ = writeln!(out, "{:>2}. {}\n    {}", i + 1, q.fact, q.question);
-                if args.zh {
-                    if let Some(zh) = &q.question_zh {
-                        let _ = writeln!(out, "    {zh}");
-                    }
+                if args.zh
+                    && let Some(zh) = &q.question_zh
+                {
+                    let _ = writeln!(out, "    {zh}");
                 }
                 let _ = writeln!(out, "    decides: {}\n", q.decides.join(", "));
             }
             if !questions.is_empty() {
-                let _ = writeln!(out, "Answer them in the profile, or run `accord assess {} --interactive`.", args.profile.display());
+                let _ = writeln!(
+                    out,
+                    "Answer them in the profile, or run `accord assess {} --interactive`.",
+                    args.profile.display()
+                );
             }
             out
         }
@@ -242,7 +333,12 @@ struct InstrumentListing<'a> {
     source: &'a str,
 }
 
-pub fn rules_list(options: &RuleOptions, facts: bool, controls: bool, format: Format) -> anyhow::Result<ExitCode> {
+pub fn rules_list(
+    options: &RuleOptions,
+    facts: bool,
+    controls: bool,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
     let rules = input::rules(options)?;
     let mut out = String::new();
     if facts {
@@ -258,13 +354,22 @@ pub fn rules_list(options: &RuleOptions, facts: bool, controls: bool, format: Fo
             .registry
             .facts()
             .iter()
-            .map(|f| FactListing { id: &f.id, r#type: f.kind.as_str(), values: &f.values, declared_by: f.declared_by.as_deref(), question: &f.question })
+            .map(|f| FactListing {
+                id: &f.id,
+                r#type: f.kind.as_str(),
+                values: &f.values,
+                declared_by: f.declared_by.as_deref(),
+                question: &f.question,
+            })
             .collect();
         match format {
             Format::Json => out = json(&list)?,
             Format::Text => {
                 for f in &list {
-                    let by = f.declared_by.map(|b| format!("  (declared by {b})")).unwrap_or_default();
+                    let by = f
+                        .declared_by
+                        .map(|b| format!("  (declared by {b})"))
+                        .unwrap_or_default();
                     let _ = writeln!(out, "{:<52} {:<8}{by}", f.id, f.r#type);
                     if !f.values.is_empty() {
                         let _ = writeln!(out, "    values: {}", f.values.join(", "));
@@ -274,7 +379,13 @@ pub fn rules_list(options: &RuleOptions, facts: bool, controls: bool, format: Fo
             other => return Err(unsupported(other, "rules list", "text, json")),
         }
     } else if controls {
-        let counts = |id: &str| rules.rules.iter().filter(|r| r.controls.iter().any(|m| m.id == id)).count();
+        let counts = |id: &str| {
+            rules
+                .rules
+                .iter()
+                .filter(|r| r.controls.iter().any(|m| m.id == id))
+                .count()
+        };
         match format {
             Format::Json => {
                 let list: Vec<serde_json::Value> = rules
@@ -287,7 +398,13 @@ pub fn rules_list(options: &RuleOptions, facts: bool, controls: bool, format: Fo
             }
             Format::Text => {
                 for c in &rules.catalogue.controls {
-                    let _ = writeln!(out, "{:<32} {:>3} obligations  {}", c.id, counts(&c.id), c.title);
+                    let _ = writeln!(
+                        out,
+                        "{:<32} {:>3} obligations  {}",
+                        c.id,
+                        counts(&c.id),
+                        c.title
+                    );
                 }
             }
             other => return Err(unsupported(other, "rules list", "text, json")),
@@ -298,7 +415,13 @@ pub fn rules_list(options: &RuleOptions, facts: bool, controls: bool, format: Fo
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let of = |k: RuleKind| rules.rules.iter().filter(|r| r.pack == i && r.kind == k).count();
+                let of = |k: RuleKind| {
+                    rules
+                        .rules
+                        .iter()
+                        .filter(|r| r.pack == i && r.kind == k)
+                        .count()
+                };
                 PackListing {
                     id: &p.id,
                     version: &p.version,
@@ -309,11 +432,24 @@ pub fn rules_list(options: &RuleOptions, facts: bool, controls: bool, format: Fo
                     classifications: of(RuleKind::Classification),
                     obligations: of(RuleKind::Obligation),
                     exemptions: of(RuleKind::Exemption),
-                    to_verify: rules.rules.iter().filter(|r| r.pack == i && r.verification == accord_rules::pack::Verification::ToVerify).count(),
+                    to_verify: rules
+                        .rules
+                        .iter()
+                        .filter(|r| {
+                            r.pack == i
+                                && r.verification == accord_rules::pack::Verification::ToVerify
+                        })
+                        .count(),
                     instruments: p
                         .instruments
                         .iter()
-                        .map(|i| InstrumentListing { id: &i.id, title: &i.title, title_zh: i.title_zh.as_deref(), status: i.status.as_str(), source: &i.source })
+                        .map(|i| InstrumentListing {
+                            id: &i.id,
+                            title: &i.title,
+                            title_zh: i.title_zh.as_deref(),
+                            status: i.status.as_str(),
+                            source: &i.source,
+                        })
                         .collect(),
                 }
             })
@@ -321,7 +457,11 @@ pub fn rules_list(options: &RuleOptions, facts: bool, controls: bool, format: Fo
         match format {
             Format::Json => out = json(&list)?,
             Format::Text => {
-                let _ = writeln!(out, "{:<18} {:<12} {:<10} {:>5} {:>5} {:>5} {:>9}  title", "rulepack", "version", "juris.", "class", "oblig", "exempt", "to verify");
+                let _ = writeln!(
+                    out,
+                    "{:<18} {:<12} {:<10} {:>5} {:>5} {:>5} {:>9}  title",
+                    "rulepack", "version", "juris.", "class", "oblig", "exempt", "to verify"
+                );
                 for p in &list {
                     let _ = writeln!(
                         out,
@@ -339,7 +479,12 @@ pub fn rules_list(options: &RuleOptions, facts: bool, controls: bool, format: Fo
                 }
                 let total = rules.rules.len();
                 let to_verify: usize = list.iter().map(|p| p.to_verify).sum();
-                let _ = writeln!(out, "\n{} rulepacks, {total} rules ({to_verify} to verify against the primary text), {} controls", list.len(), rules.catalogue.controls.len());
+                let _ = writeln!(
+                    out,
+                    "\n{} rulepacks, {total} rules ({to_verify} to verify against the primary text), {} controls",
+                    list.len(),
+                    rules.catalogue.controls.len()
+                );
             }
             other => return Err(unsupported(other, "rules list", "text, json")),
         }
@@ -357,10 +502,16 @@ fn not_found(rules: &RuleSet, id: &str) -> anyhow::Error {
         .chain(rules.catalogue.controls.iter().map(|c| c.id.as_str()))
         .chain(rules.registry.facts().iter().map(|f| f.id.as_str()))
         .chain(rules.packs.iter().map(|p| p.id.as_str()));
-    let mut d = Diagnostic::new(id, None, format!("No rule, classification, control, fact or rulepack is called `{id}`"));
+    let mut d = Diagnostic::new(
+        id,
+        None,
+        format!("No rule, classification, control, fact or rulepack is called `{id}`"),
+    );
     d = match did_you_mean(id, candidates) {
         Some(best) => d.with_hint(format!("did you mean `{best}`?")),
-        None => d.with_hint("`accord rules list` lists the rulepacks; `accord rules list --controls` the controls"),
+        None => d.with_hint(
+            "`accord rules list` lists the rulepacks; `accord rules list --controls` the controls",
+        ),
     };
     Diagnostics::from(d).into()
 }
@@ -369,21 +520,49 @@ fn rule_text(rules: &RuleSet, index: usize) -> String {
     let r = &rules.rules[index];
     let pack = &rules.packs[r.pack];
     let mut out = String::new();
-    let _ = writeln!(out, "{}  ({} in rulepack `{}` {}, {})", r.id, r.kind.as_str(), pack.id, pack.version, r.jurisdiction);
+    let _ = writeln!(
+        out,
+        "{}  ({} in rulepack `{}` {}, {})",
+        r.id,
+        r.kind.as_str(),
+        pack.id,
+        pack.version,
+        r.jurisdiction
+    );
     let _ = writeln!(out, "{}", r.title);
     if let Some(zh) = &r.title_zh {
         let _ = writeln!(out, "{zh}");
     }
     if let Some(c) = &r.classification {
-        let _ = writeln!(out, "\nClassifies: {c}{}", r.effect.as_deref().map(|e| format!(" ({e})")).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "\nClassifies: {c}{}",
+            r.effect
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        );
     }
     let _ = writeln!(out, "\nCitation:   {}", r.citation);
-    let _ = writeln!(out, "Instrument: {} [{}]", r.instrument.title, r.instrument.status.as_str());
+    let _ = writeln!(
+        out,
+        "Instrument: {} [{}]",
+        r.instrument.title,
+        r.instrument.status.as_str()
+    );
     if let Some(zh) = &r.instrument.title_zh {
         let _ = writeln!(out, "            {zh}");
     }
     let _ = writeln!(out, "Source:     {}", r.source);
-    let _ = writeln!(out, "Checked:    {}", if r.verification == accord_rules::pack::Verification::Verified { "verified against the primary text" } else { "to verify against the primary text" });
+    let _ = writeln!(
+        out,
+        "Checked:    {}",
+        if r.verification == accord_rules::pack::Verification::Verified {
+            "verified against the primary text"
+        } else {
+            "to verify against the primary text"
+        }
+    );
     if let Some(note) = r.note.as_ref().or(r.instrument.note.as_ref()) {
         let _ = writeln!(out, "Note:       {note}");
     }
@@ -400,12 +579,22 @@ fn rule_text(rules: &RuleSet, index: usize) -> String {
         (None, None) => {}
     }
     for t in &r.transitional {
-        let _ = writeln!(out, "            from {} instead when:\n{}", t.applies_from, indent(&rules.describe(&t.when), 14));
+        let _ = writeln!(
+            out,
+            "            from {} instead when:\n{}",
+            t.applies_from,
+            indent(&rules.describe(&t.when), 14)
+        );
     }
     if !r.binds.is_empty() {
         let _ = writeln!(out, "Binds:      {}", r.binds.join(", "));
     }
-    let _ = writeln!(out, "\nWhen (in markets within {}):\n{}", r.jurisdiction, indent(&rules.describe(&r.when), 2));
+    let _ = writeln!(
+        out,
+        "\nWhen (in markets within {}):\n{}",
+        r.jurisdiction,
+        indent(&rules.describe(&r.when), 2)
+    );
     if let Some(b) = &r.because {
         let _ = writeln!(out, "Why: {b}");
     }
@@ -418,14 +607,27 @@ fn rule_text(rules: &RuleSet, index: usize) -> String {
     if !r.controls.is_empty() {
         let _ = writeln!(out, "\nWhat to do — controls that satisfy it:");
         for m in &r.controls {
-            let title = rules.catalogue.get(&m.id).map(|c| c.title.as_str()).unwrap_or("");
-            let _ = writeln!(out, "  {} ({title}): obligation {} control — {}", m.id, m.relation.as_str(), m.rationale);
+            let title = rules
+                .catalogue
+                .get(&m.id)
+                .map(|c| c.title.as_str())
+                .unwrap_or("");
+            let _ = writeln!(
+                out,
+                "  {} ({title}): obligation {} control — {}",
+                m.id,
+                m.relation.as_str(),
+                m.rationale
+            );
         }
     }
     if !r.evidence.is_empty() {
         let _ = writeln!(out, "\nEvidence expected:");
         for e in &r.evidence {
-            let age = e.max_age_days.map(|d| format!(", at most {d} days old")).unwrap_or_default();
+            let age = e
+                .max_age_days
+                .map(|d| format!(", at most {d} days old"))
+                .unwrap_or_default();
             let _ = writeln!(out, "  {}: {}{age}", e.kind, e.description);
             for t in &e.thresholds {
                 let _ = writeln!(out, "    {} {} {}", t.name, t.op.symbol(), t.value);
@@ -433,18 +635,41 @@ fn rule_text(rules: &RuleSet, index: usize) -> String {
         }
     }
     if !r.exempts.is_empty() {
-        let _ = writeln!(out, "\nExempts: {}", r.exempts.iter().map(|&t| rules.rules[t].id.as_str()).collect::<Vec<_>>().join(", "));
+        let _ = writeln!(
+            out,
+            "\nExempts: {}",
+            r.exempts
+                .iter()
+                .map(|&t| rules.rules[t].id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     if !r.exempted_by.is_empty() {
-        let _ = writeln!(out, "\nExempted by: {}", r.exempted_by.iter().map(|&t| rules.rules[t].id.as_str()).collect::<Vec<_>>().join(", "));
+        let _ = writeln!(
+            out,
+            "\nExempted by: {}",
+            r.exempted_by
+                .iter()
+                .map(|&t| rules.rules[t].id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
-    let _ = writeln!(out, "\nDefined at {}:{}:{}", r.location.file, r.location.line, r.location.column);
+    let _ = writeln!(
+        out,
+        "\nDefined at {}:{}:{}",
+        r.location.file, r.location.line, r.location.column
+    );
     out
 }
 
 fn indent(text: &str, by: usize) -> String {
     let pad = " ".repeat(by);
-    text.lines().map(|l| format!("{pad}{l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("{pad}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn rule_json(rules: &RuleSet, index: usize) -> serde_json::Value {
@@ -465,7 +690,9 @@ fn rule_json(rules: &RuleSet, index: usize) -> serde_json::Value {
 
 pub fn rules_show(options: &RuleOptions, id: &str, format: Format) -> anyhow::Result<ExitCode> {
     let rules = input::rules(options)?;
-    let Some(index) = rules.rule_index(id) else { return Err(not_found(&rules, id)) };
+    let Some(index) = rules.rule_index(id) else {
+        return Err(not_found(&rules, id));
+    };
     let content = match format {
         Format::Json => json(&rule_json(&rules, index))?,
         Format::Text => rule_text(&rules, index),
@@ -479,10 +706,24 @@ pub fn rules_check(options: &RuleOptions, dirs: &[PathBuf]) -> anyhow::Result<Ex
     let rules = input::rules_with(options, dirs)?;
     for dir in dirs {
         for source in input::pack_sources(dir)? {
-            if let Some((i, pack)) = rules.packs.iter().enumerate().find(|(_, p)| p.root == source.root) {
+            if let Some((i, pack)) = rules
+                .packs
+                .iter()
+                .enumerate()
+                .find(|(_, p)| p.root == source.root)
+            {
                 let count = rules.rules.iter().filter(|r| r.pack == i).count();
-                let to_verify = rules.rules.iter().filter(|r| r.pack == i && r.verification == accord_rules::pack::Verification::ToVerify).count();
-                println!("ok: {} {} ({}): {count} rules, {to_verify} to verify", pack.id, pack.version, pack.root);
+                let to_verify = rules
+                    .rules
+                    .iter()
+                    .filter(|r| {
+                        r.pack == i && r.verification == accord_rules::pack::Verification::ToVerify
+                    })
+                    .count();
+                println!(
+                    "ok: {} {} ({}): {count} rules, {to_verify} to verify",
+                    pack.id, pack.version, pack.root
+                );
             }
         }
     }
@@ -500,7 +741,9 @@ fn resolver(path: &str) -> Result<String, String> {
 pub fn run_tests(rules: &RuleSet, sources: &[accord_rules::PackSource]) -> Vec<(String, Report)> {
     let mut reports = Vec::new();
     for source in sources {
-        let Some(pack) = rules.packs.iter().find(|p| p.root == source.root) else { continue };
+        let Some(pack) = rules.packs.iter().find(|p| p.root == source.root) else {
+            continue;
+        };
         let tests: Vec<(String, String)> = source
             .files
             .iter()
@@ -508,12 +751,19 @@ pub fn run_tests(rules: &RuleSet, sources: &[accord_rules::PackSource]) -> Vec<(
             .map(|f| (f.path.clone(), f.text.clone()))
             .collect();
         let resolve = |p: &str| resolver(p);
-        reports.push((pack.id.clone(), conformance::run_pack(rules, &pack.id, &tests, &resolve)));
+        reports.push((
+            pack.id.clone(),
+            conformance::run_pack(rules, &pack.id, &tests, &resolve),
+        ));
     }
     reports
 }
 
-pub fn rules_test(options: &RuleOptions, dirs: &[PathBuf], _bless: bool) -> anyhow::Result<ExitCode> {
+pub fn rules_test(
+    options: &RuleOptions,
+    dirs: &[PathBuf],
+    _bless: bool,
+) -> anyhow::Result<ExitCode> {
     let rules = input::rules_with(options, dirs)?;
     let sources: Vec<accord_rules::PackSource> = if dirs.is_empty() {
         accord_builtin::packs()
@@ -533,7 +783,10 @@ pub fn rules_test(options: &RuleOptions, dirs: &[PathBuf], _bless: bool) -> anyh
             .map(|(p, t)| (p.to_string(), t.to_string()))
             .collect();
         let resolve = |p: &str| resolver(p);
-        reports.push(("examples".to_string(), conformance::run_pack(&rules, "examples", &tests, &resolve)));
+        reports.push((
+            "examples".to_string(),
+            conformance::run_pack(&rules, "examples", &tests, &resolve),
+        ));
     }
     let mut passed = 0;
     let mut failed = 0;
@@ -541,7 +794,13 @@ pub fn rules_test(options: &RuleOptions, dirs: &[PathBuf], _bless: bool) -> anyh
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for (pack, report) in &reports {
-        writeln!(out, "{pack}: {} cases, {} passed, {} failed", report.cases.len(), report.passed(), report.failed())?;
+        writeln!(
+            out,
+            "{pack}: {} cases, {} passed, {} failed",
+            report.cases.len(),
+            report.passed(),
+            report.failed()
+        )?;
         for case in report.cases.iter().filter(|c| !c.passed()) {
             writeln!(out, "  FAIL {} ({}:{})", case.name, case.file, case.line)?;
             for f in &case.failures {
@@ -557,9 +816,16 @@ pub fn rules_test(options: &RuleOptions, dirs: &[PathBuf], _bless: bool) -> anyh
     }
     writeln!(out, "\n{passed} passed, {failed} failed")?;
     if problems > 0 {
-        writeln!(out, "{problems} problems (coverage or unreadable test files)")?;
+        writeln!(
+            out,
+            "{problems} problems (coverage or unreadable test files)"
+        )?;
     }
-    Ok(if failed == 0 && problems == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if failed == 0 && problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 pub fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
@@ -571,11 +837,23 @@ pub fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         out = rule_text(&rules, index);
         data = rule_json(&rules, index);
     } else if let Some(producers) = rules.classification_producers.get(id) {
-        let _ = writeln!(out, "{id} — a classification produced by {} rule{}:\n", producers.len(), if producers.len() == 1 { "" } else { "s" });
+        let _ = writeln!(
+            out,
+            "{id} — a classification produced by {} rule{}:\n",
+            producers.len(),
+            if producers.len() == 1 { "" } else { "s" }
+        );
         for &p in producers {
             let r = &rules.rules[p];
-            let from = r.applies_from.map(|d| format!(", from {d}")).unwrap_or_default();
-            let _ = writeln!(out, "- {} ({}{from})\n  {}\n  {}", r.title, r.citation, r.id, r.source);
+            let from = r
+                .applies_from
+                .map(|d| format!(", from {d}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- {} ({}{from})\n  {}\n  {}",
+                r.title, r.citation, r.id, r.source
+            );
             let _ = writeln!(out, "{}", indent(&rules.describe(&r.when), 4));
         }
         let dependents: Vec<&str> = rules
@@ -585,7 +863,11 @@ pub fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
             .map(|r| r.id.as_str())
             .collect();
         if !dependents.is_empty() {
-            let _ = writeln!(out, "Obligations that follow from it: {}", dependents.join(", "));
+            let _ = writeln!(
+                out,
+                "Obligations that follow from it: {}",
+                dependents.join(", ")
+            );
         }
         data = serde_json::json!({"classification": id, "rules": producers.iter().map(|&p| rule_json(&rules, p)).collect::<Vec<_>>(), "obligations": dependents});
     } else if let Some(control) = rules.catalogue.get(id) {
@@ -597,11 +879,24 @@ pub fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         if !control.nist_ai_rmf.is_empty() {
             let _ = writeln!(out, "NIST AI RMF 1.0: {}", control.nist_ai_rmf.join(", "));
         }
-        let mapped: Vec<&accord_rules::Rule> = rules.rules.iter().filter(|r| r.controls.iter().any(|m| m.id == id)).collect();
+        let mapped: Vec<&accord_rules::Rule> = rules
+            .rules
+            .iter()
+            .filter(|r| r.controls.iter().any(|m| m.id == id))
+            .collect();
         let _ = writeln!(out, "\nObligations it serves ({}):", mapped.len());
         for r in &mapped {
-            let m = r.controls.iter().find(|m| m.id == id).map(|m| m.relation.as_str()).unwrap_or("");
-            let _ = writeln!(out, "  {:<10} {:<16} {}  ({})", r.jurisdiction, m, r.title, r.citation);
+            let m = r
+                .controls
+                .iter()
+                .find(|m| m.id == id)
+                .map(|m| m.relation.as_str())
+                .unwrap_or("");
+            let _ = writeln!(
+                out,
+                "  {:<10} {:<16} {}  ({})",
+                r.jurisdiction, m, r.title, r.citation
+            );
         }
         data = serde_json::json!({"control": control, "obligations": mapped.iter().map(|r| &r.id).collect::<Vec<_>>()});
     } else if let Some(fact) = rules.registry.get(id) {
@@ -614,11 +909,18 @@ pub fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
             let _ = writeln!(out, "Values: {}", fact.values.join(", "));
         }
         if let Some(by) = &fact.declared_by {
-            let _ = writeln!(out, "Declared by rulepack `{by}`; give it in a profile under `facts:`.");
+            let _ = writeln!(
+                out,
+                "Declared by rulepack `{by}`; give it in a profile under `facts:`."
+            );
         }
         data = serde_json::json!({"fact": fact.id, "type": fact.kind, "values": fact.values, "question": fact.question, "question_zh": fact.question_zh, "declared_by": fact.declared_by});
     } else if let Some(pack) = rules.packs.iter().find(|p| p.id == id) {
-        let _ = writeln!(out, "{} {} — {} ({})", pack.id, pack.version, pack.title, pack.jurisdiction);
+        let _ = writeln!(
+            out,
+            "{} {} — {} ({})",
+            pack.id, pack.version, pack.title, pack.jurisdiction
+        );
         if let Some(zh) = &pack.title_zh {
             let _ = writeln!(out, "{zh}");
         }
@@ -627,7 +929,17 @@ pub fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         }
         let _ = writeln!(out, "\nInstruments:");
         for i in &pack.instruments {
-            let _ = writeln!(out, "  [{}] {}{}\n      {}", i.status.as_str(), i.title, i.title_zh.as_deref().map(|z| format!(" · {z}")).unwrap_or_default(), i.source);
+            let _ = writeln!(
+                out,
+                "  [{}] {}{}\n      {}",
+                i.status.as_str(),
+                i.title,
+                i.title_zh
+                    .as_deref()
+                    .map(|z| format!(" · {z}"))
+                    .unwrap_or_default(),
+                i.source
+            );
             if let Some(n) = &i.note {
                 let _ = writeln!(out, "      {n}");
             }
@@ -647,7 +959,9 @@ pub fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
 
 fn mentions_class(node: &accord_rules::Node, id: &str) -> bool {
     match node {
-        accord_rules::Node::All(c) | accord_rules::Node::Any(c) => c.iter().any(|n| mentions_class(n, id)),
+        accord_rules::Node::All(c) | accord_rules::Node::Any(c) => {
+            c.iter().any(|n| mentions_class(n, id))
+        }
         accord_rules::Node::Not(n) => mentions_class(n, id),
         accord_rules::Node::Classification { id: c, .. } => c == id,
         _ => false,
@@ -657,10 +971,23 @@ fn mentions_class(node: &accord_rules::Node, id: &str) -> bool {
 pub fn crosswalk(args: CrosswalkArgs) -> anyhow::Result<ExitCode> {
     let rules = input::rules(&args.rules)?;
     let sides = input::jurisdictions(&[args.left.clone(), args.right.clone()])?;
-    let known = |j: &str| rules.rules.iter().any(|r| accord_model::markets::is_within(&r.jurisdiction, j));
+    let known = |j: &str| {
+        rules
+            .rules
+            .iter()
+            .any(|r| accord_model::markets::is_within(&r.jurisdiction, j))
+    };
     for j in &sides {
         if !known(j) {
-            let d = Diagnostic::new(j.clone(), None, format!("No loaded rulepack has obligations in `{j}`")).with_hint(format!("jurisdictions with rules: {}", rules.jurisdictions.join(", ")));
+            let d = Diagnostic::new(
+                j.clone(),
+                None,
+                format!("No loaded rulepack has obligations in `{j}`"),
+            )
+            .with_hint(format!(
+                "jurisdictions with rules: {}",
+                rules.jurisdictions.join(", ")
+            ));
             return Err(Diagnostics::from(d).into());
         }
     }
@@ -672,26 +999,62 @@ pub fn crosswalk(args: CrosswalkArgs) -> anyhow::Result<ExitCode> {
         Format::Text => {
             let mut out = String::new();
             let s = &c.summary;
-            let _ = writeln!(out, "Crosswalk {} ↔ {}: {} shared controls\n", c.left, c.right, s.shared_controls);
+            let _ = writeln!(
+                out,
+                "Crosswalk {} ↔ {}: {} shared controls\n",
+                c.left, c.right, s.shared_controls
+            );
             for row in &c.controls {
                 let list = |m: &[accord_assess::crosswalk::Mapping]| {
-                    if m.is_empty() { "—".to_string() } else { m.iter().map(|m| format!("{} [{}]", m.citation, m.relation.as_str())).collect::<Vec<_>>().join("; ") }
+                    if m.is_empty() {
+                        "—".to_string()
+                    } else {
+                        m.iter()
+                            .map(|m| format!("{} [{}]", m.citation, m.relation.as_str()))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    }
                 };
-                let _ = writeln!(out, "{} — {}\n  {}: {}\n  {}: {}\n", row.control, row.title, c.left, list(&row.left), c.right, list(&row.right));
+                let _ = writeln!(
+                    out,
+                    "{} — {}\n  {}: {}\n  {}: {}\n",
+                    row.control,
+                    row.title,
+                    c.left,
+                    list(&row.left),
+                    c.right,
+                    list(&row.right)
+                );
             }
             let _ = writeln!(
                 out,
                 "{} evidence meets {} of {} {} obligations in full, {} in part; {} not covered.",
-                c.left, s.right_recognised_in_full, s.right_obligations, c.right, s.right_recognised_in_part, s.right_not_covered
+                c.left,
+                s.right_recognised_in_full,
+                s.right_obligations,
+                c.right,
+                s.right_recognised_in_part,
+                s.right_not_covered
             );
             let _ = writeln!(
                 out,
                 "{} evidence meets {} of {} {} obligations in full, {} in part; {} not covered.",
-                c.right, s.left_recognised_in_full, s.left_obligations, c.left, s.left_recognised_in_part, s.left_not_covered
+                c.right,
+                s.left_recognised_in_full,
+                s.left_obligations,
+                c.left,
+                s.left_recognised_in_part,
+                s.left_not_covered
             );
             out
         }
-        other => return Err(unsupported(other, "crosswalk", "text, json, markdown, html")),
+        other => {
+            return Err(unsupported(
+                other,
+                "crosswalk",
+                "text, json, markdown, html",
+            ));
+        }
     };
     emit(args.output.as_deref(), &content)?;
     Ok(ExitCode::SUCCESS)

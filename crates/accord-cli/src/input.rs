@@ -15,10 +15,18 @@ use crate::output::Diagnostics;
 
 /// Reads a file as UTF-8, with a clear message when it cannot be read.
 pub fn read_text(path: &Path) -> anyhow::Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("Cannot read `{}`: {e}", path.display()))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| anyhow::anyhow!("Cannot read `{}`: {e}", path.display()))?;
     String::from_utf8(bytes).map_err(|e| {
-        Diagnostics::from(Diagnostic::new(path.display().to_string(), None, format!("Not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())))
-            .into()
+        Diagnostics::from(Diagnostic::new(
+            path.display().to_string(),
+            None,
+            format!(
+                "Not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        ))
+        .into()
     })
 }
 
@@ -31,9 +39,20 @@ fn walk(dir: &Path, base: &Path, out: &mut Vec<SourceFile>) -> anyhow::Result<()
     for path in entries {
         if path.is_dir() {
             walk(&path, base, out)?;
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
-            let relative = path.strip_prefix(base).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-            out.push(SourceFile { path: path.display().to_string(), relative, text: read_text(&path)? });
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
+            let relative = path
+                .strip_prefix(base)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push(SourceFile {
+                path: path.display().to_string(),
+                relative,
+                text: read_text(&path)?,
+            });
         }
     }
     Ok(())
@@ -68,7 +87,11 @@ pub fn pack_sources(dir: &Path) -> anyhow::Result<Vec<PackSource>> {
         .map(|folder| {
             let mut files = Vec::new();
             walk(&folder, &folder, &mut files)?;
-            Ok(PackSource { root: folder.display().to_string(), files, builtin: false })
+            Ok(PackSource {
+                root: folder.display().to_string(),
+                files,
+                builtin: false,
+            })
         })
         .collect()
 }
@@ -101,7 +124,10 @@ pub fn pack_set(options: &RuleOptions, extra: &[PathBuf]) -> anyhow::Result<Vec<
 
 pub fn catalogue(options: &RuleOptions) -> anyhow::Result<Catalogue> {
     match &options.catalogue {
-        Some(path) => Ok(Catalogue::parse(&read_text(path)?, &path.display().to_string()).map_err(Diagnostics::from)?),
+        Some(path) => Ok(
+            Catalogue::parse(&read_text(path)?, &path.display().to_string())
+                .map_err(Diagnostics::from)?,
+        ),
         None => {
             let (path, text) = accord_builtin::catalogue();
             Ok(Catalogue::parse(text, path).map_err(Diagnostics::from)?)
@@ -141,7 +167,12 @@ pub fn profile_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             .collect();
         entries.sort();
         for path in entries {
-            if path.is_file() && matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")) {
+            if path.is_file()
+                && matches!(
+                    path.extension().and_then(|e| e.to_str()),
+                    Some("yaml" | "yml" | "json")
+                )
+            {
                 out.push(path);
             }
         }
@@ -153,7 +184,10 @@ pub fn profile_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             let before = out.len();
             expand(path, &mut out)?;
             if out.len() == before {
-                bail!("No profiles (*.yaml, *.yml, *.json) in `{}`", path.display());
+                bail!(
+                    "No profiles (*.yaml, *.yml, *.json) in `{}`",
+                    path.display()
+                );
             }
         } else if path.exists() {
             out.push(path.clone());
@@ -174,7 +208,8 @@ pub fn evidence(paths: &[PathBuf]) -> anyhow::Result<Vec<LoadedEvidence>> {
         .iter()
         .map(|path| {
             let text = read_text(path)?;
-            Ok(LoadedEvidence::parse(&text, &path.display().to_string()).map_err(Diagnostics::from)?)
+            Ok(LoadedEvidence::parse(&text, &path.display().to_string())
+                .map_err(Diagnostics::from)?)
         })
         .collect()
 }
@@ -182,9 +217,16 @@ pub fn evidence(paths: &[PathBuf]) -> anyhow::Result<Vec<LoadedEvidence>> {
 /// `--as-of`, or today's date (UTC).
 pub fn as_of(text: Option<&str>) -> anyhow::Result<Date> {
     match text {
-        Some(t) => accord_model::facts::parse_date(t)
-            .map_err(|m| Diagnostics::from(Diagnostic::new("--as-of", None, m).with_hint("give a date as YYYY-MM-DD, e.g. --as-of 2027-12-02")).into()),
-        None => Ok(jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()),
+        Some(t) => accord_model::facts::parse_date(t).map_err(|m| {
+            Diagnostics::from(
+                Diagnostic::new("--as-of", None, m)
+                    .with_hint("give a date as YYYY-MM-DD, e.g. --as-of 2027-12-02"),
+            )
+            .into()
+        }),
+        None => Ok(jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date()),
     }
 }
 

@@ -20,11 +20,20 @@ const UNKNOWN: &str = "I don't know (leave unknown)";
 
 /// Asks one fact; `None` leaves it unknown.
 fn ask(fact: &FactDef, decides: &[String]) -> anyhow::Result<Option<Value>> {
-    let prompt = format!("{}\n  ({}; decides {})", fact.question, fact.id, decides.join(", "));
+    let prompt = format!(
+        "{}\n  ({}; decides {})",
+        fact.question,
+        fact.id,
+        decides.join(", ")
+    );
     let theme = dialoguer::theme::SimpleTheme;
     Ok(match fact.kind {
         FactType::Bool => {
-            let choice = Select::with_theme(&theme).with_prompt(prompt).items(["yes", "no", UNKNOWN]).default(2).interact()?;
+            let choice = Select::with_theme(&theme)
+                .with_prompt(prompt)
+                .items(["yes", "no", UNKNOWN])
+                .default(2)
+                .interact()?;
             match choice {
                 0 => Some(Value::Bool(true)),
                 1 => Some(Value::Bool(false)),
@@ -34,34 +43,70 @@ fn ask(fact: &FactDef, decides: &[String]) -> anyhow::Result<Option<Value>> {
         FactType::Enum => {
             let mut items: Vec<&str> = fact.values.iter().map(String::as_str).collect();
             items.push(UNKNOWN);
-            let choice = Select::with_theme(&theme).with_prompt(prompt).items(&items).default(items.len() - 1).interact()?;
+            let choice = Select::with_theme(&theme)
+                .with_prompt(prompt)
+                .items(&items)
+                .default(items.len() - 1)
+                .interact()?;
             fact.values.get(choice).map(|v| Value::String(v.clone()))
         }
         FactType::Set => {
-            let known = Select::with_theme(&theme).with_prompt(prompt).items(["choose the values that apply (none is an answer)", UNKNOWN]).default(0).interact()?;
+            let known = Select::with_theme(&theme)
+                .with_prompt(prompt)
+                .items(["choose the values that apply (none is an answer)", UNKNOWN])
+                .default(0)
+                .interact()?;
             if known == 1 {
                 return Ok(None);
             }
-            let chosen = MultiSelect::with_theme(&theme).with_prompt("space to select, enter to confirm").items(&fact.values).interact()?;
-            Some(Value::Array(chosen.into_iter().map(|i| Value::String(fact.values[i].clone())).collect()))
+            let chosen = MultiSelect::with_theme(&theme)
+                .with_prompt("space to select, enter to confirm")
+                .items(&fact.values)
+                .interact()?;
+            Some(Value::Array(
+                chosen
+                    .into_iter()
+                    .map(|i| Value::String(fact.values[i].clone()))
+                    .collect(),
+            ))
         }
         FactType::Markets => {
             let text: String = Input::with_theme(&theme)
-                .with_prompt(format!("{prompt}\n  comma-separated codes, empty to leave unknown"))
+                .with_prompt(format!(
+                    "{prompt}\n  comma-separated codes, empty to leave unknown"
+                ))
                 .allow_empty(true)
                 .validate_with(|t: &String| -> Result<(), String> {
-                    t.split(',').map(str::trim).filter(|c| !c.is_empty()).try_for_each(|c| markets::validate(c).map_err(|e| e.message))
+                    t.split(',')
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .try_for_each(|c| markets::validate(c).map_err(|e| e.message))
                 })
                 .interact_text()?;
-            let codes: Vec<Value> = text.split(',').map(str::trim).filter(|c| !c.is_empty()).map(|c| Value::String(c.to_string())).collect();
+            let codes: Vec<Value> = text
+                .split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(|c| Value::String(c.to_string()))
+                .collect();
             (!codes.is_empty()).then_some(Value::Array(codes))
         }
         FactType::Number => {
             let text: String = Input::with_theme(&theme)
-                .with_prompt(format!("{prompt}\n  a number (1e25 is fine), empty to leave unknown"))
+                .with_prompt(format!(
+                    "{prompt}\n  a number (1e25 is fine), empty to leave unknown"
+                ))
                 .allow_empty(true)
                 .validate_with(|t: &String| -> Result<(), String> {
-                    if t.trim().is_empty() || t.trim().parse::<f64>().is_ok_and(|n| n.is_finite() && n >= 0.0) { Ok(()) } else { Err("a number, at least 0".into()) }
+                    if t.trim().is_empty()
+                        || t.trim()
+                            .parse::<f64>()
+                            .is_ok_and(|n| n.is_finite() && n >= 0.0)
+                    {
+                        Ok(())
+                    } else {
+                        Err("a number, at least 0".into())
+                    }
                 })
                 .interact_text()?;
             let t = text.trim();
@@ -70,19 +115,31 @@ fn ask(fact: &FactDef, decides: &[String]) -> anyhow::Result<Option<Value>> {
             } else if let Ok(i) = t.parse::<i64>() {
                 Some(Value::from(i))
             } else {
-                t.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number)
+                t.parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(Value::Number)
             }
         }
         FactType::Date => {
             let text: String = Input::with_theme(&theme)
                 .with_prompt(format!("{prompt}\n  YYYY-MM-DD, empty to leave unknown"))
                 .allow_empty(true)
-                .validate_with(|t: &String| -> Result<(), String> { if t.trim().is_empty() { Ok(()) } else { parse_date(t.trim()).map(|_| ()) } })
+                .validate_with(|t: &String| -> Result<(), String> {
+                    if t.trim().is_empty() {
+                        Ok(())
+                    } else {
+                        parse_date(t.trim()).map(|_| ())
+                    }
+                })
                 .interact_text()?;
             (!text.trim().is_empty()).then(|| Value::String(text.trim().to_string()))
         }
         FactType::String => {
-            let text: String = Input::with_theme(&theme).with_prompt(format!("{prompt}\n  empty to leave unknown")).allow_empty(true).interact_text()?;
+            let text: String = Input::with_theme(&theme)
+                .with_prompt(format!("{prompt}\n  empty to leave unknown"))
+                .allow_empty(true)
+                .interact_text()?;
             (!text.trim().is_empty()).then(|| Value::String(text.trim().to_string()))
         }
     })
@@ -91,7 +148,11 @@ fn ask(fact: &FactDef, decides: &[String]) -> anyhow::Result<Option<Value>> {
 /// Sets a fact in a profile's JSON, creating parent mappings as needed.
 pub fn set_fact(profile: &mut Value, fact: &FactDef, value: Value) {
     let path: Vec<String> = match &fact.source {
-        Source::Pointer(pointer) => pointer.trim_start_matches('/').split('/').map(str::to_string).collect(),
+        Source::Pointer(pointer) => pointer
+            .trim_start_matches('/')
+            .split('/')
+            .map(str::to_string)
+            .collect(),
         Source::Custom => vec!["facts".to_string(), fact.id.clone()],
         Source::ExportSum { .. } => return,
     };
@@ -105,7 +166,9 @@ pub fn set_fact(profile: &mut Value, fact: &FactDef, value: Value) {
             map.insert(key.clone(), value);
             return;
         }
-        current = map.entry(key.clone()).or_insert_with(|| Value::Object(serde_json::Map::new()));
+        current = map
+            .entry(key.clone())
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
     }
 }
 
@@ -118,13 +181,23 @@ pub fn to_yaml(value: &Value) -> String {
             Value::Number(n) => n.to_string(),
             Value::String(s) => {
                 let plain = !s.is_empty()
-                    && !s.contains([':', '#', '\n', '"', '\'', '{', '}', '[', ']', ',', '&', '*', '!', '|', '>', '%', '@', '`'])
+                    && !s.contains([
+                        ':', '#', '\n', '"', '\'', '{', '}', '[', ']', ',', '&', '*', '!', '|',
+                        '>', '%', '@', '`',
+                    ])
                     && !s.starts_with([' ', '-', '?'])
                     && !s.ends_with(' ')
-                    && !matches!(s.as_str(), "true" | "false" | "null" | "~" | "yes" | "no" | "on" | "off")
+                    && !matches!(
+                        s.as_str(),
+                        "true" | "false" | "null" | "~" | "yes" | "no" | "on" | "off"
+                    )
                     && s.parse::<f64>().is_err()
                     && parse_date(s).is_err();
-                if plain { s.clone() } else { serde_json::to_string(s).unwrap_or_default() }
+                if plain {
+                    s.clone()
+                } else {
+                    serde_json::to_string(s).unwrap_or_default()
+                }
             }
             Value::Array(items) if items.is_empty() => "[]".into(),
             Value::Object(map) if map.is_empty() => "{}".into(),
@@ -144,7 +217,10 @@ pub fn to_yaml(value: &Value) -> String {
                             out.push_str(&format!("{pad}{}:\n", key(k)));
                             write(item, indent + 1, out);
                         }
-                        Value::Array(a) if !a.is_empty() && a.iter().all(|x| !x.is_object() && !x.is_array()) => {
+                        Value::Array(a)
+                            if !a.is_empty()
+                                && a.iter().all(|x| !x.is_object() && !x.is_array()) =>
+                        {
                             let items: Vec<String> = a.iter().map(scalar).collect();
                             out.push_str(&format!("{pad}{}: [{}]\n", key(k), items.join(", ")));
                         }
@@ -178,9 +254,16 @@ pub fn to_yaml(value: &Value) -> String {
 }
 
 /// Runs the questionnaire and returns the path of the completed profile.
-pub fn complete(path: &Path, assessor: &Assessor<'_>, save: Option<&Path>) -> anyhow::Result<PathBuf> {
+pub fn complete(
+    path: &Path,
+    assessor: &Assessor<'_>,
+    save: Option<&Path>,
+) -> anyhow::Result<PathBuf> {
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
-        bail!("--interactive needs a terminal to ask questions in; answer the facts in the profile instead (see `accord questions {}`)", path.display());
+        bail!(
+            "--interactive needs a terminal to ask questions in; answer the facts in the profile instead (see `accord questions {}`)",
+            path.display()
+        );
     }
     let rules = assessor.rules;
     let mut profile = input::profile(path, rules)?;
@@ -189,14 +272,24 @@ pub fn complete(path: &Path, assessor: &Assessor<'_>, save: Option<&Path>) -> an
     let mut answered = 0;
     loop {
         let assessment = assessor.assess(&profile);
-        let open: Vec<_> = crate::commands::open_questions(&assessment).into_iter().filter(|q| !skipped.contains(&q.fact)).collect();
+        let open: Vec<_> = crate::commands::open_questions(&assessment)
+            .into_iter()
+            .filter(|q| !skipped.contains(&q.fact))
+            .collect();
         if open.is_empty() {
             break;
         }
-        eprintln!("\n{} open question{} for {}:", open.len(), if open.len() == 1 { "" } else { "s" }, profile.name);
+        eprintln!(
+            "\n{} open question{} for {}:",
+            open.len(),
+            if open.len() == 1 { "" } else { "s" },
+            profile.name
+        );
         let mut changed = false;
         for q in open {
-            let Some(fact) = rules.registry.get(&q.fact) else { continue };
+            let Some(fact) = rules.registry.get(&q.fact) else {
+                continue;
+            };
             match ask(fact, &q.decides)? {
                 Some(answer) => {
                     set_fact(&mut value, fact, answer);
@@ -207,7 +300,8 @@ pub fn complete(path: &Path, assessor: &Assessor<'_>, save: Option<&Path>) -> an
             }
         }
         let text = serde_json::to_string(&value)?;
-        profile = ProfileInput::parse(&text, &path.display().to_string(), rules).map_err(crate::output::Diagnostics)?;
+        profile = ProfileInput::parse(&text, &path.display().to_string(), rules)
+            .map_err(crate::output::Diagnostics)?;
         if !changed {
             break;
         }
@@ -215,13 +309,23 @@ pub fn complete(path: &Path, assessor: &Assessor<'_>, save: Option<&Path>) -> an
     let target = match save {
         Some(p) => p.to_path_buf(),
         None => {
-            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("profile");
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("profile");
             path.with_file_name(format!("{stem}.completed.yaml"))
         }
     };
-    let header = format!("# Completed by `accord assess --interactive` from {}: {answered} answers.\n", path.display());
+    let header = format!(
+        "# Completed by `accord assess --interactive` from {}: {answered} answers.\n",
+        path.display()
+    );
     write_atomically(&target, format!("{header}{}", to_yaml(&value)).as_bytes())?;
-    eprintln!("\nwrote {} ({answered} answers, {} left unknown)", target.display(), skipped.len());
+    eprintln!(
+        "\nwrote {} ({answered} answers, {} left unknown)",
+        target.display(),
+        skipped.len()
+    );
     Ok(target)
 }
 

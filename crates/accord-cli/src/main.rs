@@ -10,13 +10,20 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+// Assessments allocate many small strings; mimalloc makes that markedly
+// cheaper than the system allocator (bench/RESULTS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Turn AI regulation into something a team can run: describe an AI system
 /// once, and learn per jurisdiction what it is classified as, what it must do
 /// (with citations and dates), what is still unknown, and the fewest shared
 /// controls that satisfy it all.
 #[derive(Parser, Debug)]
 #[command(name = "accord", version, about, long_about = None, max_term_width = 100)]
-#[command(after_help = "Examples:\n  accord assess examples/cv-screening.yaml\n  accord assess examples/ --format html --output report.html\n  accord questions examples/face-swap-app.yaml\n  accord explain eu.high-risk\n  accord crosswalk EU CN --format html --output eu-cn.html\n\nExit codes: 0 ran and no --fail-on condition was hit; 1 a --fail-on condition was hit (or a check failed); 2 bad input.")]
+#[command(
+    after_help = "Examples:\n  accord assess examples/cv-screening.yaml\n  accord assess examples/ --format html --output report.html\n  accord questions examples/face-swap-app.yaml\n  accord explain eu.high-risk\n  accord crosswalk EU CN --format html --output eu-cn.html\n\nExit codes: 0 ran and no --fail-on condition was hit; 1 a --fail-on condition was hit (or a check failed); 2 bad input."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -220,10 +227,19 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Assess(args) => commands::assess(args),
         Command::Questions(args) => commands::questions(args),
-        Command::Rules(RulesCommand::List { facts, controls, format, rules }) => commands::rules_list(&rules, facts, controls, format),
-        Command::Rules(RulesCommand::Show { id, format, rules }) => commands::rules_show(&rules, &id, format),
+        Command::Rules(RulesCommand::List {
+            facts,
+            controls,
+            format,
+            rules,
+        }) => commands::rules_list(&rules, facts, controls, format),
+        Command::Rules(RulesCommand::Show { id, format, rules }) => {
+            commands::rules_show(&rules, &id, format)
+        }
         Command::Rules(RulesCommand::Check { dirs, rules }) => commands::rules_check(&rules, &dirs),
-        Command::Rules(RulesCommand::Test { dirs, bless, rules }) => commands::rules_test(&rules, &dirs, bless),
+        Command::Rules(RulesCommand::Test { dirs, bless, rules }) => {
+            commands::rules_test(&rules, &dirs, bless)
+        }
         Command::Explain(args) => commands::explain(args),
         Command::Crosswalk(args) => commands::crosswalk(args),
         Command::Schema(args) => commands::schema(args.name),

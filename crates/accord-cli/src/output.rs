@@ -46,13 +46,20 @@ pub fn report_error(error: &anyhow::Error) -> ExitCode {
     if is_broken_pipe(error) {
         return ExitCode::SUCCESS;
     }
-    let label = if stderr_color() { "\x1b[1;31merror\x1b[0m" } else { "error" };
+    let label = if stderr_color() {
+        "\x1b[1;31merror\x1b[0m"
+    } else {
+        "error"
+    };
     if let Some(diagnostics) = error.downcast_ref::<Diagnostics>() {
         for d in &diagnostics.0 {
             eprintln!("{label}: {d}");
         }
         if diagnostics.0.len() > 1 {
-            eprintln!("{} problems found; nothing was written", diagnostics.0.len());
+            eprintln!(
+                "{} problems found; nothing was written",
+                diagnostics.0.len()
+            );
         }
     } else {
         eprintln!("{label}: {error:#}");
@@ -61,7 +68,10 @@ pub fn report_error(error: &anyhow::Error) -> ExitCode {
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
-    error.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    error.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Rust ignores SIGPIPE, so a closed pipe surfaces as an `EPIPE` write error,
@@ -90,7 +100,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("Cannot write to `{}`: {e}", dir.display()))?;
     file.write_all(bytes)?;
     file.as_file().sync_all()?;
-    file.persist(path).map_err(|e| anyhow::anyhow!("Cannot write `{}`: {}", path.display(), e.error))?;
+    file.persist(path)
+        .map_err(|e| anyhow::anyhow!("Cannot write `{}`: {}", path.display(), e.error))?;
     Ok(())
 }
 
@@ -99,6 +110,8 @@ pub fn stdout_color(choice: crate::Color) -> bool {
     match choice {
         crate::Color::Always => true,
         crate::Color::Never => false,
-        crate::Color::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
+        crate::Color::Auto => {
+            std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+        }
     }
 }

@@ -38,7 +38,10 @@ pub struct Position {
 impl From<Marker> for Position {
     fn from(marker: Marker) -> Self {
         // yaml-rust2 reports 1-based lines and 0-based columns.
-        Position { line: marker.line().max(1), column: marker.col() + 1 }
+        Position {
+            line: marker.line().max(1),
+            column: marker.col() + 1,
+        }
     }
 }
 
@@ -52,8 +55,17 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(file: impl Into<String>, position: Option<Position>, message: impl Into<String>) -> Self {
-        Diagnostic { file: file.into(), position, message: message.into(), hint: None }
+    pub fn new(
+        file: impl Into<String>,
+        position: Option<Position>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            file: file.into(),
+            position,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     #[must_use]
@@ -101,48 +113,87 @@ impl Document {
     /// aliases and duplicate keys are refused.
     pub fn parse(source: &str, file: &str) -> Result<Document, Diagnostic> {
         if source.len() > MAX_BYTES {
-            return Err(Diagnostic::new(file, None, format!("File is larger than {} MiB", MAX_BYTES >> 20)));
+            return Err(Diagnostic::new(
+                file,
+                None,
+                format!("File is larger than {} MiB", MAX_BYTES >> 20),
+            ));
         }
         // JSON is YAML; serde_json reads it much faster. Anything it refuses
         // (YAML syntax, duplicate keys, non-finite numbers) takes the YAML path,
         // which also produces the located error.
-        if source.trim_start().starts_with('{') {
-            if let Ok(value) = serde_json::from_str::<Value>(source) {
-                if depth(&value) <= MAX_DEPTH && !has_duplicate_keys(source) {
-                    return Ok(Document { file: file.to_string(), value, source: source.to_string(), positions: OnceLock::new() });
-                }
-            }
+        if source.trim_start().starts_with('{')
+            && let Ok(value) = serde_json::from_str::<Value>(source)
+            && depth(&value) <= MAX_DEPTH
+            && !has_duplicate_keys(source)
+        {
+            return Ok(Document {
+                file: file.to_string(),
+                value,
+                source: source.to_string(),
+                positions: OnceLock::new(),
+            });
         }
         let (value, _) = Self::build(source, file, false)?;
-        Ok(Document { file: file.to_string(), value, source: source.to_string(), positions: OnceLock::new() })
+        Ok(Document {
+            file: file.to_string(),
+            value,
+            source: source.to_string(),
+            positions: OnceLock::new(),
+        })
     }
 
     fn build(source: &str, file: &str, track: bool) -> Result<(Value, Positions), Diagnostic> {
-        let mut builder = Builder { file, stack: Vec::new(), root: None, track, values: HashMap::new(), keys: HashMap::new() };
+        let mut builder = Builder {
+            file,
+            stack: Vec::new(),
+            root: None,
+            track,
+            values: HashMap::new(),
+            keys: HashMap::new(),
+        };
         let mut parser = Parser::new_from_str(source);
         let mut documents = 0;
         loop {
             let (event, marker) = parser.next_token().map_err(|error| {
-                Diagnostic::new(file, Some((*error.marker()).into()), format!("Invalid YAML: {}", error.info()))
+                Diagnostic::new(
+                    file,
+                    Some((*error.marker()).into()),
+                    format!("Invalid YAML: {}", error.info()),
+                )
             })?;
             match event {
                 Event::StreamEnd => break,
                 Event::DocumentStart => {
                     documents += 1;
                     if documents > 1 {
-                        return Err(Diagnostic::new(file, Some(marker.into()), "Expected one document, found several")
-                            .with_hint("remove the second `---`"));
+                        return Err(Diagnostic::new(
+                            file,
+                            Some(marker.into()),
+                            "Expected one document, found several",
+                        )
+                        .with_hint("remove the second `---`"));
                     }
                 }
                 other => builder.event(other, marker)?,
             }
         }
         let value = builder.root.unwrap_or(Value::Null);
-        Ok((value, Positions { values: builder.values, keys: builder.keys }))
+        Ok((
+            value,
+            Positions {
+                values: builder.values,
+                keys: builder.keys,
+            },
+        ))
     }
 
     fn positions(&self) -> &Positions {
-        self.positions.get_or_init(|| Self::build(&self.source, &self.file, true).map(|(_, p)| p).unwrap_or_default())
+        self.positions.get_or_init(|| {
+            Self::build(&self.source, &self.file, true)
+                .map(|(_, p)| p)
+                .unwrap_or_default()
+        })
     }
 
     /// Where the value at a JSON pointer starts (the document start for `""`).
@@ -153,7 +204,10 @@ impl Document {
     /// Where the key of the member at a JSON pointer starts, falling back to its value.
     pub fn key_position(&self, pointer: &str) -> Option<Position> {
         let p = self.positions();
-        p.keys.get(pointer).or_else(|| p.values.get(pointer)).copied()
+        p.keys
+            .get(pointer)
+            .or_else(|| p.values.get(pointer))
+            .copied()
     }
 
     /// The closest known position at or above a pointer.
@@ -172,7 +226,12 @@ impl Document {
 
     /// A diagnostic located at a pointer (at the key when there is one).
     pub fn error_at(&self, pointer: &str, message: impl Into<String>) -> Diagnostic {
-        let position = self.positions().keys.get(pointer).copied().or_else(|| self.nearest_position(pointer));
+        let position = self
+            .positions()
+            .keys
+            .get(pointer)
+            .copied()
+            .or_else(|| self.nearest_position(pointer));
         Diagnostic::new(self.file.clone(), position, message)
     }
 
@@ -189,7 +248,11 @@ impl Document {
 
     /// Deserializes the value at a pointer into `T`.
     pub fn deserialize_at<T: DeserializeOwned>(&self, pointer: &str) -> Result<T, Diagnostic> {
-        let value = if pointer.is_empty() { &self.value } else { self.value.pointer(pointer).unwrap_or(&Value::Null) };
+        let value = if pointer.is_empty() {
+            &self.value
+        } else {
+            self.value.pointer(pointer).unwrap_or(&Value::Null)
+        };
         serde_path_to_error::deserialize::<_, T>(value).map_err(|error| {
             let mut at = pointer.to_string();
             for segment in error.path().iter() {
@@ -221,13 +284,18 @@ impl Document {
             if let Some(best) = did_you_mean(&unknown, expected.iter().map(String::as_str)) {
                 diagnostic = diagnostic.with_hint(format!("did you mean `{best}`?"));
             } else if !expected.is_empty() {
-                diagnostic = diagnostic.with_hint(format!("expected one of {}", quote_list(&expected)));
+                diagnostic =
+                    diagnostic.with_hint(format!("expected one of {}", quote_list(&expected)));
             }
             return diagnostic;
         }
         let field = pointer.rsplit('/').next().unwrap_or("");
         let message = message.replace("invalid type: ", "Wrong type: found ");
-        let message = if field.is_empty() { capitalise(&message) } else { format!("`{}`: {}", unescape_pointer(field), message) };
+        let message = if field.is_empty() {
+            capitalise(&message)
+        } else {
+            format!("`{}`: {}", unescape_pointer(field), message)
+        };
         self.error_at_value(pointer, message)
     }
 }
@@ -245,17 +313,29 @@ fn parse_unknown_field(message: &str) -> Option<(String, Vec<String>)> {
     let rest = message.strip_prefix("unknown field `")?;
     let end = rest.find('`')?;
     let unknown = rest[..end].to_string();
-    let expected = rest[end + 1..].split('`').skip(1).step_by(2).map(str::to_string).collect();
+    let expected = rest[end + 1..]
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect();
     Some((unknown, expected))
 }
 
 /// Formats `["a", "b"]` as "`a`, `b`".
 pub fn quote_list(items: &[String]) -> String {
-    items.iter().map(|item| format!("`{item}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|item| format!("`{item}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The candidate closest to `input`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
         let score = strsim::jaro_winkler(&input.to_lowercase(), &candidate.to_lowercase());
@@ -290,12 +370,24 @@ fn has_duplicate_keys(source: &str) -> bool {
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("any JSON value")
         }
-        fn visit_bool<E>(self, _: bool) -> Result<(), E> { Ok(()) }
-        fn visit_i64<E>(self, _: i64) -> Result<(), E> { Ok(()) }
-        fn visit_u64<E>(self, _: u64) -> Result<(), E> { Ok(()) }
-        fn visit_f64<E>(self, _: f64) -> Result<(), E> { Ok(()) }
-        fn visit_str<E>(self, _: &str) -> Result<(), E> { Ok(()) }
-        fn visit_unit<E>(self) -> Result<(), E> { Ok(()) }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
         fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
             while seq.next_element_seed(&mut *self)?.is_some() {}
             Ok(())
@@ -323,8 +415,15 @@ fn has_duplicate_keys(source: &str) -> bool {
 }
 
 enum Frame {
-    Sequence { pointer: String, items: Vec<Value> },
-    Mapping { pointer: String, map: Map<String, Value>, key: Option<(String, Position)> },
+    Sequence {
+        pointer: String,
+        items: Vec<Value>,
+    },
+    Mapping {
+        pointer: String,
+        map: Map<String, Value>,
+        key: Option<(String, Position)>,
+    },
 }
 
 struct Builder<'a> {
@@ -354,16 +453,20 @@ impl Builder<'_> {
         match self.stack.last() {
             None => Some(String::new()),
             Some(Frame::Sequence { pointer, items }) => Some(format!("{pointer}/{}", items.len())),
-            Some(Frame::Mapping { pointer, key: Some((key, _)), .. }) => Some(format!("{pointer}/{}", escape_pointer(key))),
+            Some(Frame::Mapping {
+                pointer,
+                key: Some((key, _)),
+                ..
+            }) => Some(format!("{pointer}/{}", escape_pointer(key))),
             Some(Frame::Mapping { key: None, .. }) => None,
         }
     }
 
     fn event(&mut self, event: Event, marker: Marker) -> Result<(), Diagnostic> {
         match event {
-            Event::Alias(_) => {
-                Err(self.error(marker, "Anchors and aliases are not supported").with_hint("write the value out in full"))
-            }
+            Event::Alias(_) => Err(self
+                .error(marker, "Anchors and aliases are not supported")
+                .with_hint("write the value out in full")),
             Event::Scalar(text, style, anchor, tag) => {
                 if anchor != 0 {
                     return Err(self.error(marker, "Anchors and aliases are not supported"));
@@ -371,7 +474,9 @@ impl Builder<'_> {
                 let Some(pointer) = self.next_pointer() else {
                     // A mapping key.
                     let key_pointer = match self.stack.last() {
-                        Some(Frame::Mapping { pointer, .. }) if self.track => format!("{pointer}/{}", escape_pointer(&text)),
+                        Some(Frame::Mapping { pointer, .. }) if self.track => {
+                            format!("{pointer}/{}", escape_pointer(&text))
+                        }
                         _ => String::new(),
                     };
                     if let Some(Frame::Mapping { map, key, .. }) = self.stack.last_mut() {
@@ -402,7 +507,9 @@ impl Builder<'_> {
             }
             Event::SequenceStart(..) | Event::MappingStart(..) => {
                 if self.stack.len() >= MAX_DEPTH {
-                    return Err(self.error(marker, format!("Nesting deeper than {MAX_DEPTH} levels")));
+                    return Err(
+                        self.error(marker, format!("Nesting deeper than {MAX_DEPTH} levels"))
+                    );
                 }
                 let Some(pointer) = self.next_pointer() else {
                     return Err(self.error(marker, "Mapping keys must be plain scalars"));
@@ -410,11 +517,19 @@ impl Builder<'_> {
                 if self.track {
                     self.values.insert(pointer.clone(), marker.into());
                 }
-                self.stack.push(if matches!(event, Event::SequenceStart(..)) {
-                    Frame::Sequence { pointer, items: Vec::new() }
-                } else {
-                    Frame::Mapping { pointer, map: Map::new(), key: None }
-                });
+                self.stack
+                    .push(if matches!(event, Event::SequenceStart(..)) {
+                        Frame::Sequence {
+                            pointer,
+                            items: Vec::new(),
+                        }
+                    } else {
+                        Frame::Mapping {
+                            pointer,
+                            map: Map::new(),
+                            key: None,
+                        }
+                    });
                 Ok(())
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -467,15 +582,15 @@ fn resolve_scalar(text: String, style: TScalarStyle) -> Result<Value, String> {
         if let Ok(u) = cleaned.parse::<u64>() {
             return Ok(Value::Number(u.into()));
         }
-        if let Some(hex) = cleaned.strip_prefix("0x") {
-            if let Ok(i) = i64::from_str_radix(hex, 16) {
-                return Ok(Value::Number(i.into()));
-            }
+        if let Some(hex) = cleaned.strip_prefix("0x")
+            && let Ok(i) = i64::from_str_radix(hex, 16)
+        {
+            return Ok(Value::Number(i.into()));
         }
-        if let Some(oct) = cleaned.strip_prefix("0o") {
-            if let Ok(i) = i64::from_str_radix(oct, 8) {
-                return Ok(Value::Number(i.into()));
-            }
+        if let Some(oct) = cleaned.strip_prefix("0o")
+            && let Ok(i) = i64::from_str_radix(oct, 8)
+        {
+            return Ok(Value::Number(i.into()));
         }
         if let Ok(f) = cleaned.parse::<f64>() {
             if let Some(n) = Number::from_f64(f).filter(|_| f.is_finite()) {
@@ -498,7 +613,9 @@ fn looks_numeric(text: &str) -> bool {
     // YAML 1.2 core numbers: digits, one dot, an exponent; or 0x / 0o prefixes.
     body.starts_with("0x")
         || body.starts_with("0o")
-        || body.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+        || body
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
 }
 
 #[cfg(test)]
@@ -507,7 +624,11 @@ mod tests {
 
     #[test]
     fn scalars_follow_the_core_schema() {
-        let doc = Document::parse("a: 1e25\nb: yes\nc: ~\nd: '1'\ne: 2025-06-01\nf: -3\ng: 0.5\n", "t").unwrap();
+        let doc = Document::parse(
+            "a: 1e25\nb: yes\nc: ~\nd: '1'\ne: 2025-06-01\nf: -3\ng: 0.5\n",
+            "t",
+        )
+        .unwrap();
         assert_eq!(doc.value["a"].as_f64(), Some(1e25));
         assert_eq!(doc.value["b"], Value::String("yes".into()));
         assert_eq!(doc.value["c"], Value::Null);
@@ -520,8 +641,14 @@ mod tests {
     #[test]
     fn positions_point_at_keys_and_values() {
         let doc = Document::parse("name: x\nlist:\n  - a\n  - b\n", "t").unwrap();
-        assert_eq!(doc.key_position("/list"), Some(Position { line: 2, column: 1 }));
-        assert_eq!(doc.position("/list/1"), Some(Position { line: 4, column: 5 }));
+        assert_eq!(
+            doc.key_position("/list"),
+            Some(Position { line: 2, column: 1 })
+        );
+        assert_eq!(
+            doc.position("/list/1"),
+            Some(Position { line: 4, column: 5 })
+        );
     }
 
     #[test]
@@ -537,7 +664,13 @@ mod tests {
         assert!(error.message.contains("Duplicate key `a`"), "{error}");
         assert_eq!(error.position.map(|p| p.line), Some(2));
         let doc = Document::parse("{\"a\": {\"b\": [1, 2]}}", "t.json").unwrap();
-        assert_eq!(doc.position("/a/b/1"), Some(Position { line: 1, column: 17 }));
+        assert_eq!(
+            doc.position("/a/b/1"),
+            Some(Position {
+                line: 1,
+                column: 17
+            })
+        );
     }
 
     #[test]
@@ -547,7 +680,12 @@ mod tests {
         assert_eq!(error.position.map(|p| p.line), Some(2));
         assert!(Document::parse("a: &x 1\nb: *x\n", "t").is_err());
         let deep = "[".repeat(200) + &"]".repeat(200);
-        assert!(Document::parse(&deep, "t").unwrap_err().message.contains("Nesting"));
+        assert!(
+            Document::parse(&deep, "t")
+                .unwrap_err()
+                .message
+                .contains("Nesting")
+        );
     }
 
     #[test]
@@ -584,7 +722,17 @@ mod tests {
     fn wrong_types_point_at_the_value() {
         let doc = Document::parse("name: x\ninner:\n  count: many\n", "p.yaml").unwrap();
         let error = doc.deserialize::<Sample>().unwrap_err();
-        assert!(error.message.starts_with("`count`: Wrong type"), "{}", error.message);
-        assert_eq!(error.position, Some(Position { line: 3, column: 10 }));
+        assert!(
+            error.message.starts_with("`count`: Wrong type"),
+            "{}",
+            error.message
+        );
+        assert_eq!(
+            error.position,
+            Some(Position {
+                line: 3,
+                column: 10
+            })
+        );
     }
 }

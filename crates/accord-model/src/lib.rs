@@ -6,6 +6,16 @@
 //! - [`markets`]: market codes and their hierarchy (`US-NY-NYC` ⊂ `US-NY` ⊂ `US`, `DE` ⊂ `EU`).
 //! - [`assessment`]: `assessment/v1` and `evidence/v1`.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::print_stdout
+    )
+)]
+
 pub mod assessment;
 pub mod doc;
 pub mod facts;

@@ -16,8 +16,8 @@ TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM
 
 /// The 27 member states of the European Union.
 pub const EU_MEMBERS: &[&str] = &[
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL",
-    "PT", "RO", "SK", "SI", "ES", "SE",
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
 ];
 
 /// US states, the District of Columbia and territories (ISO 3166-2:US).
@@ -61,7 +61,12 @@ pub fn validate(code: &str) -> Result<(), InvalidMarket> {
     let ok = match (country_ok, subdivision, rest) {
         (true, None, _) => true,
         (true, Some(sub), None) if country == "US" => is_us_subdivision(sub),
-        (true, Some(sub), None) => (1..=3).contains(&sub.len()) && sub.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
+        (true, Some(sub), None) => {
+            (1..=3).contains(&sub.len())
+                && sub
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        }
         _ => false,
     };
     if ok {
@@ -80,7 +85,10 @@ pub fn validate(code: &str) -> Result<(), InvalidMarket> {
     } else {
         crate::doc::did_you_mean(code, candidates.iter().map(String::as_str)).map(str::to_string)
     };
-    Err(InvalidMarket { message: format!("Unknown market code `{code}`"), suggestion })
+    Err(InvalidMarket {
+        message: format!("Unknown market code `{code}`"),
+        suggestion,
+    })
 }
 
 /// Every jurisdiction code a market belongs to, itself first:
@@ -116,7 +124,10 @@ mod tests {
         for ok in ["EU", "CN", "US", "US-CA", "US-NY-NYC", "KR", "DE", "CN-GD"] {
             assert!(validate(ok).is_ok(), "{ok}");
         }
-        assert_eq!(validate("us").unwrap_err().suggestion.as_deref(), Some("US"));
+        assert_eq!(
+            validate("us").unwrap_err().suggestion.as_deref(),
+            Some("US")
+        );
         assert!(validate("EUR").is_err());
         assert!(validate("US-XX").is_err());
         assert!(validate("XX").is_err());

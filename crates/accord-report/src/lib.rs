@@ -2,6 +2,16 @@
 //! Markdown and self-contained HTML (inline CSS and SVG, no scripts, no
 //! network) from templates. Reports are deterministic for the same inputs.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::print_stdout
+    )
+)]
+
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -20,7 +30,11 @@ pub struct RenderError(pub String);
 
 impl std::fmt::Display for RenderError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Internal error rendering a report (this is a bug): {}", self.0)
+        write!(
+            f,
+            "Internal error rendering a report (this is a bug): {}",
+            self.0
+        )
     }
 }
 
@@ -32,12 +46,19 @@ fn environment() -> Result<Environment<'static>, RenderError> {
     env.set_lstrip_blocks(true);
     for (name, source) in [
         ("assessment.md", include_str!("../templates/assessment.md")),
-        ("assessment.html", include_str!("../templates/assessment.html")),
+        (
+            "assessment.html",
+            include_str!("../templates/assessment.html"),
+        ),
         ("crosswalk.md", include_str!("../templates/crosswalk.md")),
-        ("crosswalk.html", include_str!("../templates/crosswalk.html")),
+        (
+            "crosswalk.html",
+            include_str!("../templates/crosswalk.html"),
+        ),
         ("style.css", include_str!("../templates/style.css")),
     ] {
-        env.add_template(name, source).map_err(|e| RenderError(format!("{name}: {e}")))?;
+        env.add_template(name, source)
+            .map_err(|e| RenderError(format!("{name}: {e}")))?;
     }
     Ok(env)
 }
@@ -72,14 +93,22 @@ struct View<'a> {
 }
 
 fn view(a: &Assessment) -> View<'_> {
-    let columns: Vec<String> = a.jurisdictions.iter().filter(|j| !j.obligations.is_empty()).map(|j| j.jurisdiction.clone()).collect();
+    let columns: Vec<String> = a
+        .jurisdictions
+        .iter()
+        .filter(|j| !j.obligations.is_empty())
+        .map(|j| j.jurisdiction.clone())
+        .collect();
     let matrix = a
         .controls
         .iter()
         .map(|c| MatrixRow {
             control: c.id.clone(),
             title: c.title.clone(),
-            evidence: serde_json::to_value(c.evidence).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            evidence: serde_json::to_value(c.evidence)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
             cells: columns
                 .iter()
                 .map(|col| {
@@ -98,18 +127,32 @@ fn view(a: &Assessment) -> View<'_> {
     let mut entries: Vec<(String, &str, &accord_model::assessment::ObligationResult)> = Vec::new();
     for j in &a.jurisdictions {
         for o in &j.obligations {
-            if let (Some(date), true) = (&o.applies_from, matches!(o.status, Status::Applies | Status::Upcoming)) {
+            if let (Some(date), true) = (
+                &o.applies_from,
+                matches!(o.status, Status::Applies | Status::Upcoming),
+            ) {
                 entries.push((date.clone(), &j.jurisdiction, o));
             }
         }
     }
     entries.sort_by(|x, y| x.0.cmp(&y.0).then(x.2.id.cmp(&y.2.id)));
-    let year = |d: &str| d.get(..4).and_then(|y| y.parse::<f64>().ok()).unwrap_or(2025.0);
+    let year = |d: &str| {
+        d.get(..4)
+            .and_then(|y| y.parse::<f64>().ok())
+            .unwrap_or(2025.0)
+    };
     let fraction = |d: &str| {
-        let month = d.get(5..7).and_then(|m| m.parse::<f64>().ok()).unwrap_or(1.0);
+        let month = d
+            .get(5..7)
+            .and_then(|m| m.parse::<f64>().ok())
+            .unwrap_or(1.0);
         year(d) + (month - 1.0) / 12.0
     };
-    let (min, max) = entries.iter().fold((fraction(&a.as_of), fraction(&a.as_of)), |(lo, hi), e| (lo.min(fraction(&e.0)), hi.max(fraction(&e.0))));
+    let (min, max) = entries
+        .iter()
+        .fold((fraction(&a.as_of), fraction(&a.as_of)), |(lo, hi), e| {
+            (lo.min(fraction(&e.0)), hi.max(fraction(&e.0)))
+        });
     let (lo, hi) = (min.floor(), max.floor() + 1.0);
     let scale = |f: f64| 40.0 + (f - lo) / (hi - lo) * 900.0;
     let mut ticks: Vec<(String, f64)> = Vec::new();
@@ -130,12 +173,20 @@ fn view(a: &Assessment) -> View<'_> {
             status: o.status.as_str().to_string(),
         })
         .collect();
-    View { a, columns, matrix, timeline, ticks }
+    View {
+        a,
+        columns,
+        matrix,
+        timeline,
+        ticks,
+    }
 }
 
 fn render(template: &str, ctx: minijinja::Value) -> Result<String, RenderError> {
     let env = environment()?;
-    let t = env.get_template(template).map_err(|e| RenderError(e.to_string()))?;
+    let t = env
+        .get_template(template)
+        .map_err(|e| RenderError(e.to_string()))?;
     t.render(ctx).map_err(|e| RenderError(format!("{e:#}")))
 }
 
@@ -149,7 +200,10 @@ pub fn markdown(assessments: &[Assessment]) -> Result<String, RenderError> {
 pub fn html(assessments: &[Assessment]) -> Result<String, RenderError> {
     let views: Vec<View<'_>> = assessments.iter().map(view).collect();
     let css = render("style.css", context! {})?;
-    render("assessment.html", context! { views => views, css => css, version => env!("CARGO_PKG_VERSION") })
+    render(
+        "assessment.html",
+        context! { views => views, css => css, version => env!("CARGO_PKG_VERSION") },
+    )
 }
 
 /// Text for a crosswalk.
@@ -160,7 +214,10 @@ pub fn crosswalk_markdown(c: &Crosswalk) -> Result<String, RenderError> {
 /// One self-contained HTML page for a crosswalk.
 pub fn crosswalk_html(c: &Crosswalk) -> Result<String, RenderError> {
     let css = render("style.css", context! {})?;
-    render("crosswalk.html", context! { c => c, css => css, version => env!("CARGO_PKG_VERSION") })
+    render(
+        "crosswalk.html",
+        context! { c => c, css => css, version => env!("CARGO_PKG_VERSION") },
+    )
 }
 
 /// Counts for a one-line summary of several assessments.

@@ -15,7 +15,11 @@ pub struct Palette {
 
 impl Palette {
     fn paint(&self, text: &str, style: Style) -> String {
-        if self.color { text.style(style).to_string() } else { text.to_string() }
+        if self.color {
+            text.style(style).to_string()
+        } else {
+            text.to_string()
+        }
     }
     fn bold(&self, text: &str) -> String {
         self.paint(text, Style::new().bold())
@@ -52,13 +56,24 @@ fn when(status: Status, from: Option<&str>) -> String {
 }
 
 fn obligation_line(out: &mut String, o: &ObligationResult, p: Palette) {
-    let _ = writeln!(out, "    {} {}  {}", p.status(o.status), p.bold(&o.title), p.dim(&when(o.status, o.applies_from.as_deref())));
+    let _ = writeln!(
+        out,
+        "    {} {}  {}",
+        p.status(o.status),
+        p.bold(&o.title),
+        p.dim(&when(o.status, o.applies_from.as_deref()))
+    );
     let _ = writeln!(out, "        {}  {}", o.id, p.dim(&o.citation));
     if let Some(deadline) = &o.deadline {
         let _ = writeln!(out, "        deadline: {deadline}");
     }
     if matches!(o.status, Status::Applies | Status::Upcoming) {
-        let _ = writeln!(out, "        controls: {}   evidence: {}", o.controls.join(", "), p.evidence(o.evidence));
+        let _ = writeln!(
+            out,
+            "        controls: {}   evidence: {}",
+            o.controls.join(", "),
+            p.evidence(o.evidence)
+        );
     }
     for finding in &o.findings {
         let _ = writeln!(out, "        finding: {finding}");
@@ -66,14 +81,28 @@ fn obligation_line(out: &mut String, o: &ObligationResult, p: Palette) {
 }
 
 fn jurisdiction(out: &mut String, j: &JurisdictionResult, p: Palette) {
-    let name = j.name.as_deref().map(|n| format!(" — {n}")).unwrap_or_default();
+    let name = j
+        .name
+        .as_deref()
+        .map(|n| format!(" — {n}"))
+        .unwrap_or_default();
     let _ = writeln!(out, "\n{}", p.bold(&format!("{}{name}", j.jurisdiction)));
     if j.classifications.is_empty() {
         let _ = writeln!(out, "  {}", p.dim("no classification applies"));
     }
     for c in &j.classifications {
-        let effect = if c.effect.as_deref() == Some("prohibited") { p.paint(" PROHIBITED", Style::new().red().bold()) } else { String::new() };
-        let _ = writeln!(out, "  {} {}{effect}  {}", p.status(c.status), p.bold(&c.id), p.dim(&when(c.status, c.applies_from.as_deref())));
+        let effect = if c.effect.as_deref() == Some("prohibited") {
+            p.paint(" PROHIBITED", Style::new().red().bold())
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  {} {}{effect}  {}",
+            p.status(c.status),
+            p.bold(&c.id),
+            p.dim(&when(c.status, c.applies_from.as_deref()))
+        );
         let _ = writeln!(out, "        {}", c.citation);
         if !c.because.is_empty() {
             let _ = writeln!(out, "        because: {}", c.because.join("; "));
@@ -82,7 +111,13 @@ fn jurisdiction(out: &mut String, j: &JurisdictionResult, p: Palette) {
     if !j.exemptions.is_empty() {
         let _ = writeln!(out, "  {}", p.bold("Exemptions"));
         for e in &j.exemptions {
-            let _ = writeln!(out, "    {} {}  {}", p.status(e.status), e.title, p.dim(&e.citation));
+            let _ = writeln!(
+                out,
+                "    {} {}  {}",
+                p.status(e.status),
+                e.title,
+                p.dim(&e.citation)
+            );
         }
     }
     let count = |s: Status| j.obligations.iter().filter(|o| o.status == s).count();
@@ -113,8 +148,19 @@ fn jurisdiction(out: &mut String, j: &JurisdictionResult, p: Palette) {
 /// Renders one assessment as text.
 pub fn render(a: &Assessment, p: Palette) -> String {
     let mut out = String::new();
-    let version = a.profile.version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
-    let _ = writeln!(out, "{}  assessed as of {} against {} rulepacks", p.bold(&format!("{}{version}", a.profile.name)), a.as_of, a.rulepacks.len());
+    let version = a
+        .profile
+        .version
+        .as_deref()
+        .map(|v| format!(" {v}"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{}  assessed as of {} against {} rulepacks",
+        p.bold(&format!("{}{version}", a.profile.name)),
+        a.as_of,
+        a.rulepacks.len()
+    );
     if a.summary.prohibited {
         let _ = writeln!(out, "{}", p.paint("A prohibited practice applies: the system may not be placed on the market or used as described.", Style::new().red().bold()));
     }
@@ -132,11 +178,22 @@ pub fn render(a: &Assessment, p: Palette) -> String {
             p.bold("Control plan"),
             a.controls.len(),
             obligations,
-            a.jurisdictions.iter().filter(|j| !j.obligations.is_empty()).count()
+            a.jurisdictions
+                .iter()
+                .filter(|j| !j.obligations.is_empty())
+                .count()
         );
         for (i, c) in a.controls.iter().enumerate() {
-            let from = c.needed_from.as_deref().map(|d| format!(", needed from {d}")).unwrap_or_default();
-            let partial = if c.contributes_to.is_empty() { String::new() } else { format!(" + {} in part", c.contributes_to.len()) };
+            let from = c
+                .needed_from
+                .as_deref()
+                .map(|d| format!(", needed from {d}"))
+                .unwrap_or_default();
+            let partial = if c.contributes_to.is_empty() {
+                String::new()
+            } else {
+                format!(" + {} in part", c.contributes_to.len())
+            };
             let _ = writeln!(
                 out,
                 "  {:>2}. {} — {}: {} obligations{partial} ({}){from}  evidence: {}",

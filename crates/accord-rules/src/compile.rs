@@ -15,7 +15,8 @@ use accord_model::facts::{FactDef, Source, parse_date};
 use accord_model::{FactRegistry, FactType, markets};
 
 use crate::pack::{
-    Catalogue, ControlMapping, EVIDENCE_KINDS, EvidenceExpectation, Instrument, LoadedPack, RuleKind, Verification,
+    Catalogue, ControlMapping, EVIDENCE_KINDS, EvidenceExpectation, Instrument, LoadedPack,
+    RuleKind, Verification,
 };
 
 /// Roles an obligation may bind.
@@ -57,7 +58,10 @@ impl Symbols {
     }
 
     pub fn name(&self, id: u32) -> &str {
-        self.names.get(id as usize).map(String::as_str).unwrap_or("?")
+        self.names
+            .get(id as usize)
+            .map(String::as_str)
+            .unwrap_or("?")
     }
 }
 
@@ -107,11 +111,17 @@ pub enum Node {
     All(Vec<Node>),
     Any(Vec<Node>),
     Not(Box<Node>),
-    Leaf { fact: usize, op: Op },
+    Leaf {
+        fact: usize,
+        op: Op,
+    },
     /// Another rule's final truth.
     Rule(usize),
     /// Some producer of a classification holds.
-    Classification { id: String, producers: Vec<usize> },
+    Classification {
+        id: String,
+        producers: Vec<usize>,
+    },
 }
 
 /// A date as an ordered integer, `yyyymmdd`.
@@ -226,7 +236,10 @@ struct Compiler<'a> {
 impl RuleSet {
     /// Validates and compiles packs against a control catalogue. Returns every
     /// problem found, each located, when there are any.
-    pub fn compile(packs: Vec<LoadedPack>, catalogue: Catalogue) -> Result<RuleSet, Vec<Diagnostic>> {
+    pub fn compile(
+        packs: Vec<LoadedPack>,
+        catalogue: Catalogue,
+    ) -> Result<RuleSet, Vec<Diagnostic>> {
         let mut problems = Vec::new();
         let mut registry = FactRegistry::builtin();
         let mut pack_ids: HashMap<String, usize> = HashMap::new();
@@ -236,7 +249,10 @@ impl RuleSet {
             let m = &pack.manifest;
             let doc = &pack.manifest_document;
             if let Some(&other) = pack_ids.get(&m.id) {
-                problems.push(doc.error_at_value("/id", format!("Duplicate rulepack id `{}`", m.id)).with_hint(format!("`{}` already defines it", packs[other].root)));
+                problems.push(
+                    doc.error_at_value("/id", format!("Duplicate rulepack id `{}`", m.id))
+                        .with_hint(format!("`{}` already defines it", packs[other].root)),
+                );
             }
             pack_ids.insert(m.id.clone(), p);
             check_id(doc, "/id", &m.id, &mut problems);
@@ -246,12 +262,26 @@ impl RuleSet {
             for (i, instrument) in m.instruments.iter().enumerate() {
                 let at = format!("/instruments/{i}");
                 if !instrument_ids.insert(instrument.id.as_str()) {
-                    problems.push(doc.error_at_value(&format!("{at}/id"), format!("Duplicate instrument id `{}`", instrument.id)));
+                    problems.push(doc.error_at_value(
+                        &format!("{at}/id"),
+                        format!("Duplicate instrument id `{}`", instrument.id),
+                    ));
                 }
                 if chinese && instrument.title_zh.as_deref().is_none_or(str::is_empty) {
-                    problems.push(doc.error_at(&at, format!("Instrument `{}` of a Chinese pack needs `title_zh`", instrument.id)));
+                    problems.push(doc.error_at(
+                        &at,
+                        format!(
+                            "Instrument `{}` of a Chinese pack needs `title_zh`",
+                            instrument.id
+                        ),
+                    ));
                 }
-                check_url(doc, &format!("{at}/source"), &instrument.source, &mut problems);
+                check_url(
+                    doc,
+                    &format!("{at}/source"),
+                    &instrument.source,
+                    &mut problems,
+                );
                 if let Some(date) = &instrument.in_force {
                     check_date(doc, &format!("{at}/in_force"), date, &mut problems);
                 }
@@ -259,13 +289,29 @@ impl RuleSet {
             for (i, fact) in m.facts.iter().enumerate() {
                 let at = format!("/facts/{i}");
                 if !is_fact_id(&fact.id) {
-                    problems.push(doc.error_at_value(&format!("{at}/id"), format!("Fact id `{}` must be lowercase words joined by `.` or `_`", fact.id)));
+                    problems.push(doc.error_at_value(
+                        &format!("{at}/id"),
+                        format!(
+                            "Fact id `{}` must be lowercase words joined by `.` or `_`",
+                            fact.id
+                        ),
+                    ));
                 }
                 if matches!(fact.kind, FactType::Enum | FactType::Set) && fact.values.is_empty() {
-                    problems.push(doc.error_at(&at, format!("Fact `{}` of type {} needs `values`", fact.id, fact.kind.as_str())));
+                    problems.push(doc.error_at(
+                        &at,
+                        format!(
+                            "Fact `{}` of type {} needs `values`",
+                            fact.id,
+                            fact.kind.as_str()
+                        ),
+                    ));
                 }
                 if fact.kind == FactType::Markets {
-                    problems.push(doc.error_at(&format!("{at}/type"), "Only the built-in `markets` fact has type `markets`"));
+                    problems.push(doc.error_at(
+                        &format!("{at}/type"),
+                        "Only the built-in `markets` fact has type `markets`",
+                    ));
                 }
                 let def = FactDef {
                     id: fact.id.clone(),
@@ -294,9 +340,23 @@ impl RuleSet {
                 if let Some(&previous) = rule_index.get(&rule.def.id) {
                     let (pp, pr): (usize, usize) = flat[previous];
                     let prev = &packs[pp].rules[pr];
-                    let at = packs[pp].documents[prev.document].position(&format!("{}/id", prev.pointer));
-                    let where_ = at.map(|a| format!("{}:{}:{}", packs[pp].documents[prev.document].file, a.line, a.column)).unwrap_or_default();
-                    problems.push(doc.error_at_value(&format!("{}/id", rule.pointer), format!("Duplicate rule id `{}`", rule.def.id)).with_hint(format!("first defined at {where_}")));
+                    let at = packs[pp].documents[prev.document]
+                        .position(&format!("{}/id", prev.pointer));
+                    let where_ = at
+                        .map(|a| {
+                            format!(
+                                "{}:{}:{}",
+                                packs[pp].documents[prev.document].file, a.line, a.column
+                            )
+                        })
+                        .unwrap_or_default();
+                    problems.push(
+                        doc.error_at_value(
+                            &format!("{}/id", rule.pointer),
+                            format!("Duplicate rule id `{}`", rule.def.id),
+                        )
+                        .with_hint(format!("first defined at {where_}")),
+                    );
                 } else {
                     rule_index.insert(rule.def.id.clone(), index);
                 }
@@ -320,67 +380,120 @@ impl RuleSet {
             let doc = &pack.documents[loaded.document];
             let at = |field: &str| format!("{}/{field}", loaded.pointer);
             check_rule_id(doc, &at("id"), &def.id, &pack.manifest.id, &mut problems);
-            let jurisdiction = def.jurisdiction.clone().unwrap_or_else(|| pack.manifest.jurisdiction.clone());
+            let jurisdiction = def
+                .jurisdiction
+                .clone()
+                .unwrap_or_else(|| pack.manifest.jurisdiction.clone());
             if def.jurisdiction.is_some() {
                 check_jurisdiction(doc, &at("jurisdiction"), &jurisdiction, &mut problems);
             }
             if !jurisdictions.contains(&jurisdiction) {
                 jurisdictions.push(jurisdiction.clone());
             }
-            let instrument = match pack.manifest.instruments.iter().find(|i| i.id == def.instrument) {
+            let instrument = match pack
+                .manifest
+                .instruments
+                .iter()
+                .find(|i| i.id == def.instrument)
+            {
                 Some(i) => i.clone(),
                 None => {
-                    let mut d = doc.error_at_value(&at("instrument"), format!("Unknown instrument `{}`", def.instrument));
-                    if let Some(best) = did_you_mean(&def.instrument, pack.manifest.instruments.iter().map(|i| i.id.as_str())) {
+                    let mut d = doc.error_at_value(
+                        &at("instrument"),
+                        format!("Unknown instrument `{}`", def.instrument),
+                    );
+                    if let Some(best) = did_you_mean(
+                        &def.instrument,
+                        pack.manifest.instruments.iter().map(|i| i.id.as_str()),
+                    ) {
                         d = d.with_hint(format!("did you mean `{best}`?"));
                     } else {
                         d = d.with_hint("instruments are declared in pack.yaml");
                     }
                     problems.push(d);
-                    Instrument { id: def.instrument.clone(), title: String::new(), title_zh: None, status: crate::pack::InstrumentStatus::Binding, source: String::new(), in_force: None, note: None }
+                    Instrument {
+                        id: def.instrument.clone(),
+                        title: String::new(),
+                        title_zh: None,
+                        status: crate::pack::InstrumentStatus::Binding,
+                        source: String::new(),
+                        in_force: None,
+                        note: None,
+                    }
                 }
             };
-            if (is_chinese(&jurisdiction) || instrument.title_zh.is_some()) && def.title_zh.as_deref().is_none_or(str::is_empty) && is_chinese(&jurisdiction) {
-                problems.push(doc.error_at(&at("title"), format!("Rule `{}` of a Chinese instrument needs `title_zh`", def.id)));
+            if (is_chinese(&jurisdiction) || instrument.title_zh.is_some())
+                && def.title_zh.as_deref().is_none_or(str::is_empty)
+                && is_chinese(&jurisdiction)
+            {
+                problems.push(doc.error_at(
+                    &at("title"),
+                    format!("Rule `{}` of a Chinese instrument needs `title_zh`", def.id),
+                ));
             }
             for (field, text) in [("title", &def.title), ("citation", &def.citation)] {
                 if text.trim().is_empty() {
-                    problems.push(doc.error_at_value(&at(field), format!("`{field}` must not be empty")));
+                    problems.push(
+                        doc.error_at_value(&at(field), format!("`{field}` must not be empty")),
+                    );
                 }
             }
             check_url(doc, &at("source"), &def.source, &mut problems);
             match def.kind {
                 RuleKind::Classification if def.classification.is_none() => {
-                    problems.push(doc.error_at(&at("kind"), format!("Classification rule `{}` needs `classification`", def.id)).with_hint("the classification id it produces, e.g. `eu.high-risk`"));
+                    problems.push(
+                        doc.error_at(
+                            &at("kind"),
+                            format!("Classification rule `{}` needs `classification`", def.id),
+                        )
+                        .with_hint("the classification id it produces, e.g. `eu.high-risk`"),
+                    );
                 }
                 RuleKind::Obligation if def.classification.is_some() => {
                     problems.push(doc.error_at(&at("classification"), "Obligations do not classify").with_hint("use a classification rule and refer to it with `{classification: ID}`"));
                 }
                 _ => {}
             }
-            if let Some(class) = &def.classification {
-                if !is_fact_id(&class.replace('-', "_")) || !class.contains('.') {
-                    problems.push(doc.error_at_value(&at("classification"), format!("Classification id `{class}` must look like `jurisdiction.name`, e.g. `eu.high-risk`")));
-                }
+            if let Some(class) = &def.classification
+                && (!is_fact_id(&class.replace('-', "_")) || !class.contains('.'))
+            {
+                problems.push(doc.error_at_value(&at("classification"), format!("Classification id `{class}` must look like `jurisdiction.name`, e.g. `eu.high-risk`")));
             }
             if let Some(effect) = &def.effect {
                 if effect != "prohibited" {
-                    problems.push(doc.error_at_value(&at("effect"), format!("Unknown effect `{effect}`")).with_hint("the only effect is `prohibited`"));
+                    problems.push(
+                        doc.error_at_value(&at("effect"), format!("Unknown effect `{effect}`"))
+                            .with_hint("the only effect is `prohibited`"),
+                    );
                 } else if def.kind == RuleKind::Obligation {
-                    problems.push(doc.error_at(&at("effect"), "`effect` belongs on classification rules"));
+                    problems.push(
+                        doc.error_at(&at("effect"), "`effect` belongs on classification rules"),
+                    );
                 }
             }
-            let applies_from = def.applies_from.as_deref().and_then(|d| check_date(doc, &at("applies_from"), d, &mut problems));
-            let applies_until = def.applies_until.as_deref().and_then(|d| check_date(doc, &at("applies_until"), d, &mut problems));
-            if let (Some(from), Some(until)) = (applies_from, applies_until) {
-                if until <= from {
-                    problems.push(doc.error_at_value(&at("applies_until"), format!("`applies_until` ({until}) must be after `applies_from` ({from})")));
-                }
+            let applies_from = def
+                .applies_from
+                .as_deref()
+                .and_then(|d| check_date(doc, &at("applies_from"), d, &mut problems));
+            let applies_until = def
+                .applies_until
+                .as_deref()
+                .and_then(|d| check_date(doc, &at("applies_until"), d, &mut problems));
+            if let (Some(from), Some(until)) = (applies_from, applies_until)
+                && until <= from
+            {
+                problems.push(doc.error_at_value(
+                    &at("applies_until"),
+                    format!("`applies_until` ({until}) must be after `applies_from` ({from})"),
+                ));
             }
             let mut binds_symbols = Vec::new();
             for (i, role) in def.binds.iter().enumerate() {
                 if !ROLES.contains(&role.as_str()) {
-                    let mut d = doc.error_at_value(&at(&format!("binds/{i}")), format!("Unknown role `{role}`"));
+                    let mut d = doc.error_at_value(
+                        &at(&format!("binds/{i}")),
+                        format!("Unknown role `{role}`"),
+                    );
                     if let Some(best) = did_you_mean(role, ROLES.iter().copied()) {
                         d = d.with_hint(format!("did you mean `{best}`?"));
                     }
@@ -394,7 +507,13 @@ impl RuleSet {
             }
             if def.kind == RuleKind::Obligation {
                 if def.binds.is_empty() {
-                    problems.push(doc.error_at(&at("kind"), format!("Obligation `{}` needs `binds`", def.id)).with_hint("the roles it binds, e.g. `[provider]`, or `[any]`"));
+                    problems.push(
+                        doc.error_at(
+                            &at("kind"),
+                            format!("Obligation `{}` needs `binds`", def.id),
+                        )
+                        .with_hint("the roles it binds, e.g. `[provider]`, or `[any]`"),
+                    );
                 }
                 if def.controls.is_empty() {
                     problems.push(doc.error_at(&at("kind"), format!("Obligation `{}` maps to no control", def.id)).with_hint("every obligation maps to at least one control of controls/catalogue.yaml"));
@@ -405,7 +524,10 @@ impl RuleSet {
             let mut seen_controls = HashSet::new();
             for (i, mapping) in def.controls.iter().enumerate() {
                 if catalogue.get(&mapping.id).is_none() {
-                    let mut d = doc.error_at_value(&at(&format!("controls/{i}/id")), format!("Unknown control `{}`", mapping.id));
+                    let mut d = doc.error_at_value(
+                        &at(&format!("controls/{i}/id")),
+                        format!("Unknown control `{}`", mapping.id),
+                    );
                     if let Some(best) = did_you_mean(&mapping.id, catalogue_ids.iter().copied()) {
                         d = d.with_hint(format!("did you mean `{best}`?"));
                     } else {
@@ -414,15 +536,29 @@ impl RuleSet {
                     problems.push(d);
                 }
                 if !seen_controls.insert(mapping.id.as_str()) {
-                    problems.push(doc.error_at_value(&at(&format!("controls/{i}/id")), format!("Control `{}` is mapped twice", mapping.id)));
+                    problems.push(doc.error_at_value(
+                        &at(&format!("controls/{i}/id")),
+                        format!("Control `{}` is mapped twice", mapping.id),
+                    ));
                 }
             }
             for (i, expectation) in def.evidence.iter().enumerate() {
                 if !EVIDENCE_KINDS.contains(&expectation.kind.as_str()) {
-                    let mut d = doc.error_at_value(&at(&format!("evidence/{i}/kind")), format!("Unknown evidence kind `{}`", expectation.kind));
+                    let mut d = doc.error_at_value(
+                        &at(&format!("evidence/{i}/kind")),
+                        format!("Unknown evidence kind `{}`", expectation.kind),
+                    );
                     d = match did_you_mean(&expectation.kind, EVIDENCE_KINDS.iter().copied()) {
                         Some(best) => d.with_hint(format!("did you mean `{best}`?")),
-                        None => d.with_hint(format!("expected one of {}", quote_list(&EVIDENCE_KINDS.iter().map(|s| s.to_string()).collect::<Vec<_>>()))),
+                        None => d.with_hint(format!(
+                            "expected one of {}",
+                            quote_list(
+                                &EVIDENCE_KINDS
+                                    .iter()
+                                    .map(|s| s.to_string())
+                                    .collect::<Vec<_>>()
+                            )
+                        )),
                     };
                     problems.push(d);
                 }
@@ -434,14 +570,29 @@ impl RuleSet {
                 problems.push(doc.error_at(&at("kind"), format!("Exemption `{}` exempts nothing", def.id)).with_hint("list rule or classification ids under `exempts`, or `\"*\"` for the whole pack"));
             }
 
-            let mut compiler = Compiler { registry: &registry, symbols: &mut symbols, rule_index: &rule_index, producers: &producers, problems: &mut problems };
+            let mut compiler = Compiler {
+                registry: &registry,
+                symbols: &mut symbols,
+                rule_index: &rule_index,
+                producers: &producers,
+                problems: &mut problems,
+            };
             let when = compiler.condition(doc, &at("when"), &def.when, 0);
             let mut transitional = Vec::new();
             for (i, t) in def.transitional.iter().enumerate() {
                 let base = at(&format!("transitional/{i}"));
                 let node = compiler.condition(doc, &format!("{base}/when"), &t.when, 0);
-                if let Some(date) = check_date(doc, &format!("{base}/applies_from"), &t.applies_from, compiler.problems) {
-                    transitional.push(TransitionalDate { when: node, applies_from: date, citation: t.citation.clone() });
+                if let Some(date) = check_date(
+                    doc,
+                    &format!("{base}/applies_from"),
+                    &t.applies_from,
+                    compiler.problems,
+                ) {
+                    transitional.push(TransitionalDate {
+                        when: node,
+                        applies_from: date,
+                        citation: t.citation.clone(),
+                    });
                 }
             }
             let position = doc.position(&loaded.pointer).unwrap_or_default();
@@ -472,7 +623,11 @@ impl RuleSet {
                 deadline: def.deadline.clone(),
                 exempts: Vec::new(),
                 exempted_by: Vec::new(),
-                location: Location { file: doc.file.clone(), line: position.line, column: position.column },
+                location: Location {
+                    file: doc.file.clone(),
+                    line: position.line,
+                    column: position.column,
+                },
                 jurisdiction_symbol,
                 binds_symbols,
             });
@@ -485,15 +640,26 @@ impl RuleSet {
             let doc = &packs[p].documents[loaded.document];
             for (i, target) in loaded.def.exempts.iter().enumerate() {
                 let targets: Vec<usize> = if target == "*" {
-                    (0..rules.len()).filter(|&t| rules[t].pack == p && rules[t].kind != RuleKind::Exemption).collect()
+                    (0..rules.len())
+                        .filter(|&t| rules[t].pack == p && rules[t].kind != RuleKind::Exemption)
+                        .collect()
                 } else if let Some(&t) = rule_index.get(target) {
                     vec![t]
                 } else if let Some(list) = producers.get(target) {
                     list.clone()
                 } else {
                     let at = format!("{}/exempts/{i}", loaded.pointer);
-                    let mut d = doc.error_at_value(&at, format!("Exemption refers to unknown rule or classification `{target}`"));
-                    if let Some(best) = did_you_mean(target, rule_index.keys().map(String::as_str).chain(producers.keys().map(String::as_str))) {
+                    let mut d = doc.error_at_value(
+                        &at,
+                        format!("Exemption refers to unknown rule or classification `{target}`"),
+                    );
+                    if let Some(best) = did_you_mean(
+                        target,
+                        rule_index
+                            .keys()
+                            .map(String::as_str)
+                            .chain(producers.keys().map(String::as_str)),
+                    ) {
                         d = d.with_hint(format!("did you mean `{best}`?"));
                     }
                     problems.push(d);
@@ -502,7 +668,13 @@ impl RuleSet {
                 for t in targets {
                     if rules[t].kind == RuleKind::Exemption {
                         let at = format!("{}/exempts/{i}", loaded.pointer);
-                        problems.push(doc.error_at_value(&at, format!("`{}` is an exemption; exemptions cannot be exempted", rules[t].id)));
+                        problems.push(doc.error_at_value(
+                            &at,
+                            format!(
+                                "`{}` is an exemption; exemptions cannot be exempted",
+                                rules[t].id
+                            ),
+                        ));
                         continue;
                     }
                     if !rules[index].exempts.contains(&t) {
@@ -517,9 +689,25 @@ impl RuleSet {
         let order = match topological_order(&rules) {
             Ok(order) => order,
             Err(cycle) => {
-                let names = cycle.iter().map(|&i| format!("`{}`", rules[i].id)).collect::<Vec<_>>().join(" → ");
+                let names = cycle
+                    .iter()
+                    .map(|&i| format!("`{}`", rules[i].id))
+                    .collect::<Vec<_>>()
+                    .join(" → ");
                 let first = &rules[cycle[0]];
-                problems.push(Diagnostic::new(first.location.file.clone(), Some(accord_model::Position { line: first.location.line, column: first.location.column }), format!("Rules depend on each other in a cycle: {names}")).with_hint("a rule may not depend, through references or exemptions, on itself"));
+                problems.push(
+                    Diagnostic::new(
+                        first.location.file.clone(),
+                        Some(accord_model::Position {
+                            line: first.location.line,
+                            column: first.location.column,
+                        }),
+                        format!("Rules depend on each other in a cycle: {names}"),
+                    )
+                    .with_hint(
+                        "a rule may not depend, through references or exemptions, on itself",
+                    ),
+                );
                 Vec::new()
             }
         };
@@ -532,7 +720,9 @@ impl RuleSet {
         let by_jurisdiction = jurisdictions
             .iter()
             .map(|j| {
-                let members: Vec<usize> = (0..rules.len()).filter(|&r| &rules[r].jurisdiction == j).collect();
+                let members: Vec<usize> = (0..rules.len())
+                    .filter(|&r| &rules[r].jurisdiction == j)
+                    .collect();
                 let mut classifications: Vec<(String, Vec<usize>)> = Vec::new();
                 for &r in &members {
                     if let Some(class) = &rules[r].classification {
@@ -542,8 +732,15 @@ impl RuleSet {
                         }
                     }
                 }
-                let name = packs.iter().find(|p| &p.manifest.jurisdiction == j).map(|p| p.manifest.title.clone());
-                JurisdictionRules { rules: members, classifications, name }
+                let name = packs
+                    .iter()
+                    .find(|p| &p.manifest.jurisdiction == j)
+                    .map(|p| p.manifest.title.clone());
+                JurisdictionRules {
+                    rules: members,
+                    classifications,
+                    name,
+                }
             })
             .collect();
         let pack_infos = packs
@@ -586,8 +783,14 @@ impl RuleSet {
     }
 
     /// The rules of one jurisdiction, in file order.
-    pub fn rules_in<'a>(&'a self, jurisdiction: &'a str) -> impl Iterator<Item = (usize, &'a Rule)> + 'a {
-        self.rules.iter().enumerate().filter(move |(_, r)| r.jurisdiction == jurisdiction)
+    pub fn rules_in<'a>(
+        &'a self,
+        jurisdiction: &'a str,
+    ) -> impl Iterator<Item = (usize, &'a Rule)> + 'a {
+        self.rules
+            .iter()
+            .enumerate()
+            .filter(move |(_, r)| r.jurisdiction == jurisdiction)
     }
 
     pub fn symbols(&self) -> &Symbols {
@@ -603,25 +806,47 @@ fn is_fact_id(id: &str) -> bool {
     !id.is_empty()
         && id.split('.').all(|part| {
             let mut chars = part.chars();
-            chars.next().is_some_and(|c| c.is_ascii_lowercase()) && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            chars.next().is_some_and(|c| c.is_ascii_lowercase())
+                && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         })
 }
 
 fn check_id(doc: &Document, pointer: &str, id: &str, problems: &mut Vec<Diagnostic>) {
-    let ok = !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') && !id.starts_with('-');
+    let ok = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-');
     if !ok {
-        problems.push(doc.error_at_value(pointer, format!("Pack id `{id}` must be lowercase letters, digits and `-`")));
+        problems.push(doc.error_at_value(
+            pointer,
+            format!("Pack id `{id}` must be lowercase letters, digits and `-`"),
+        ));
     }
 }
 
-fn check_rule_id(doc: &Document, pointer: &str, id: &str, pack: &str, problems: &mut Vec<Diagnostic>) {
+fn check_rule_id(
+    doc: &Document,
+    pointer: &str,
+    id: &str,
+    pack: &str,
+    problems: &mut Vec<Diagnostic>,
+) {
     let ok = !id.is_empty()
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '/' | '.' | '_'))
+        && id.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '/' | '.' | '_')
+        })
         && !id.contains(char::is_whitespace);
     if !ok {
-        problems.push(doc.error_at_value(pointer, format!("Rule id `{id}` must be lowercase letters, digits, `-`, `_`, `.` and `/`")));
+        problems.push(doc.error_at_value(
+            pointer,
+            format!("Rule id `{id}` must be lowercase letters, digits, `-`, `_`, `.` and `/`"),
+        ));
     } else if !id.starts_with(&format!("{pack}/")) {
-        problems.push(doc.error_at_value(pointer, format!("Rule id `{id}` must start with the pack id, `{pack}/`")));
+        problems.push(doc.error_at_value(
+            pointer,
+            format!("Rule id `{id}` must start with the pack id, `{pack}/`"),
+        ));
     }
 }
 
@@ -636,12 +861,22 @@ fn check_jurisdiction(doc: &Document, pointer: &str, code: &str, problems: &mut 
 }
 
 fn check_url(doc: &Document, pointer: &str, url: &str, problems: &mut Vec<Diagnostic>) {
-    if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {
-        problems.push(doc.error_at_value(pointer, format!("`{url}` is not a source link")).with_hint("cite the official text with an https:// link"));
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.contains(char::is_whitespace)
+    {
+        problems.push(
+            doc.error_at_value(pointer, format!("`{url}` is not a source link"))
+                .with_hint("cite the official text with an https:// link"),
+        );
     }
 }
 
-fn check_date(doc: &Document, pointer: &str, text: &str, problems: &mut Vec<Diagnostic>) -> Option<Date> {
+fn check_date(
+    doc: &Document,
+    pointer: &str,
+    text: &str,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Date> {
     match parse_date(text) {
         Ok(d) => Some(d),
         Err(message) => {
@@ -662,7 +897,19 @@ fn capitalise(text: &str) -> String {
 /// Nesting of conditions beyond this is refused.
 const MAX_CONDITION_DEPTH: usize = 32;
 
-const OPERATORS: &[&str] = &["equals", "in", "contains", "contains_any", "contains_all", "empty", "gt", "ge", "lt", "le", "known"];
+const OPERATORS: &[&str] = &[
+    "equals",
+    "in",
+    "contains",
+    "contains_any",
+    "contains_all",
+    "empty",
+    "gt",
+    "ge",
+    "lt",
+    "le",
+    "known",
+];
 
 impl Compiler<'_> {
     fn fail(&mut self, doc: &Document, pointer: &str, message: impl Into<String>) -> Node {
@@ -672,7 +919,11 @@ impl Compiler<'_> {
 
     fn condition(&mut self, doc: &Document, pointer: &str, value: &Value, depth: usize) -> Node {
         if depth > MAX_CONDITION_DEPTH {
-            return self.fail(doc, pointer, format!("Conditions nested deeper than {MAX_CONDITION_DEPTH} levels"));
+            return self.fail(
+                doc,
+                pointer,
+                format!("Conditions nested deeper than {MAX_CONDITION_DEPTH} levels"),
+            );
         }
         let Some(map) = value.as_object() else {
             let mut d = doc.error_at_value(pointer, "A condition must be a mapping");
@@ -686,34 +937,65 @@ impl Compiler<'_> {
         for combinator in ["all", "any"] {
             if let Some(list) = map.get(combinator) {
                 if map.len() != 1 {
-                    return self.fail(doc, pointer, format!("`{combinator}` must stand alone in its mapping"));
+                    return self.fail(
+                        doc,
+                        pointer,
+                        format!("`{combinator}` must stand alone in its mapping"),
+                    );
                 }
                 let Some(items) = list.as_array() else {
-                    return self.fail(doc, &format!("{pointer}/{combinator}"), format!("`{combinator}` takes a list of conditions"));
+                    return self.fail(
+                        doc,
+                        &format!("{pointer}/{combinator}"),
+                        format!("`{combinator}` takes a list of conditions"),
+                    );
                 };
                 if items.is_empty() {
-                    return self.fail(doc, &format!("{pointer}/{combinator}"), format!("`{combinator}` needs at least one condition"));
+                    return self.fail(
+                        doc,
+                        &format!("{pointer}/{combinator}"),
+                        format!("`{combinator}` needs at least one condition"),
+                    );
                 }
-                let children = items.iter().enumerate().map(|(i, c)| self.condition(doc, &format!("{pointer}/{combinator}/{i}"), c, depth + 1)).collect();
-                return if combinator == "all" { Node::All(children) } else { Node::Any(children) };
+                let children = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        self.condition(doc, &format!("{pointer}/{combinator}/{i}"), c, depth + 1)
+                    })
+                    .collect();
+                return if combinator == "all" {
+                    Node::All(children)
+                } else {
+                    Node::Any(children)
+                };
             }
         }
         if let Some(inner) = map.get("not") {
             if map.len() != 1 {
                 return self.fail(doc, pointer, "`not` must stand alone in its mapping");
             }
-            return Node::Not(Box::new(self.condition(doc, &format!("{pointer}/not"), inner, depth + 1)));
+            return Node::Not(Box::new(self.condition(
+                doc,
+                &format!("{pointer}/not"),
+                inner,
+                depth + 1,
+            )));
         }
         if let Some(target) = map.get("rule") {
-            let Some(id) = target.as_str() else { return self.fail(doc, &format!("{pointer}/rule"), "`rule` takes a rule id") };
+            let Some(id) = target.as_str() else {
+                return self.fail(doc, &format!("{pointer}/rule"), "`rule` takes a rule id");
+            };
             if map.len() != 1 {
                 return self.fail(doc, pointer, "`rule` must stand alone in its mapping");
             }
             return match self.rule_index.get(id) {
                 Some(&i) => Node::Rule(i),
                 None => {
-                    let mut d = doc.error_at_value(&format!("{pointer}/rule"), format!("Unknown rule `{id}`"));
-                    if let Some(best) = did_you_mean(id, self.rule_index.keys().map(String::as_str)) {
+                    let mut d = doc
+                        .error_at_value(&format!("{pointer}/rule"), format!("Unknown rule `{id}`"));
+                    if let Some(best) = did_you_mean(id, self.rule_index.keys().map(String::as_str))
+                    {
                         d = d.with_hint(format!("did you mean `{best}`?"));
                     }
                     self.problems.push(d);
@@ -723,16 +1005,31 @@ impl Compiler<'_> {
         }
         if let Some(target) = map.get("classification") {
             let Some(id) = target.as_str() else {
-                return self.fail(doc, &format!("{pointer}/classification"), "`classification` takes a classification id");
+                return self.fail(
+                    doc,
+                    &format!("{pointer}/classification"),
+                    "`classification` takes a classification id",
+                );
             };
             if map.len() != 1 {
-                return self.fail(doc, pointer, "`classification` must stand alone in its mapping");
+                return self.fail(
+                    doc,
+                    pointer,
+                    "`classification` must stand alone in its mapping",
+                );
             }
             return match self.producers.get(id) {
-                Some(list) => Node::Classification { id: id.to_string(), producers: list.clone() },
+                Some(list) => Node::Classification {
+                    id: id.to_string(),
+                    producers: list.clone(),
+                },
                 None => {
-                    let mut d = doc.error_at_value(&format!("{pointer}/classification"), format!("No rule produces classification `{id}`"));
-                    if let Some(best) = did_you_mean(id, self.producers.keys().map(String::as_str)) {
+                    let mut d = doc.error_at_value(
+                        &format!("{pointer}/classification"),
+                        format!("No rule produces classification `{id}`"),
+                    );
+                    if let Some(best) = did_you_mean(id, self.producers.keys().map(String::as_str))
+                    {
                         d = d.with_hint(format!("did you mean `{best}`?"));
                     }
                     self.problems.push(d);
@@ -743,17 +1040,27 @@ impl Compiler<'_> {
         let Some(fact_value) = map.get("fact") else {
             let key = map.keys().next().cloned().unwrap_or_default();
             let forms = ["all", "any", "not", "fact", "rule", "classification"];
-            let mut d = doc.error_at(&format!("{pointer}/{key}"), format!("Unknown condition `{key}`"));
+            let mut d = doc.error_at(
+                &format!("{pointer}/{key}"),
+                format!("Unknown condition `{key}`"),
+            );
             d = match did_you_mean(&key, forms) {
                 Some(best) => d.with_hint(format!("did you mean `{best}`?")),
-                None => d.with_hint("a condition is one of all, any, not, fact, rule, classification"),
+                None => {
+                    d.with_hint("a condition is one of all, any, not, fact, rule, classification")
+                }
             };
             self.problems.push(d);
             return Node::All(Vec::new());
         };
-        let Some(fact_id) = fact_value.as_str() else { return self.fail(doc, &format!("{pointer}/fact"), "`fact` takes a fact id") };
+        let Some(fact_id) = fact_value.as_str() else {
+            return self.fail(doc, &format!("{pointer}/fact"), "`fact` takes a fact id");
+        };
         let Some(fact) = self.registry.index_of(fact_id) else {
-            let mut d = doc.error_at_value(&format!("{pointer}/fact"), format!("Unknown fact `{fact_id}`"));
+            let mut d = doc.error_at_value(
+                &format!("{pointer}/fact"),
+                format!("Unknown fact `{fact_id}`"),
+            );
             d = match did_you_mean(fact_id, self.registry.facts().iter().map(|f| f.id.as_str())) {
                 Some(best) => d.with_hint(format!("did you mean `{best}`?")),
                 None => d.with_hint("facts are the profile's fields (docs/rulepacks.md) or declared under `facts:` in pack.yaml"),
@@ -763,8 +1070,18 @@ impl Compiler<'_> {
         };
         let operators: Vec<&String> = map.keys().filter(|k| *k != "fact").collect();
         if operators.len() != 1 {
-            let message = if operators.is_empty() { format!("The condition on `{fact_id}` has no operator") } else { format!("The condition on `{fact_id}` has {} operators; use one per condition", operators.len()) };
-            self.problems.push(doc.error_at_value(pointer, message).with_hint(format!("operators: {}", OPERATORS.join(", "))));
+            let message = if operators.is_empty() {
+                format!("The condition on `{fact_id}` has no operator")
+            } else {
+                format!(
+                    "The condition on `{fact_id}` has {} operators; use one per condition",
+                    operators.len()
+                )
+            };
+            self.problems.push(
+                doc.error_at_value(pointer, message)
+                    .with_hint(format!("operators: {}", OPERATORS.join(", "))),
+            );
             return Node::All(Vec::new());
         }
         let operator = operators[0].as_str();
@@ -775,17 +1092,34 @@ impl Compiler<'_> {
             "equals" => self.constant(doc, &at, &def, argument).map(Op::Equals),
             "in" => match argument.as_array() {
                 Some(items) if !items.is_empty() && is_scalar(def.kind) => {
-                    let values: Option<Vec<Const>> = items.iter().enumerate().map(|(i, v)| self.constant(doc, &format!("{at}/{i}"), &def, v)).collect();
+                    let values: Option<Vec<Const>> = items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| self.constant(doc, &format!("{at}/{i}"), &def, v))
+                        .collect();
                     values.map(Op::In)
                 }
                 _ if !is_scalar(def.kind) => self.type_mismatch(doc, &at, &def, operator),
                 _ => self.bad_argument(doc, &at, "`in` takes a non-empty list"),
             },
-            "contains" if is_collection(def.kind) => self.member(doc, &at, &def, argument).map(Op::Contains),
-            "contains_any" | "contains_all" if is_collection(def.kind) => match argument.as_array() {
+            "contains" if is_collection(def.kind) => {
+                self.member(doc, &at, &def, argument).map(Op::Contains)
+            }
+            "contains_any" | "contains_all" if is_collection(def.kind) => match argument.as_array()
+            {
                 Some(items) if !items.is_empty() => {
-                    let values: Option<Vec<u32>> = items.iter().enumerate().map(|(i, v)| self.member(doc, &format!("{at}/{i}"), &def, v)).collect();
-                    values.map(|v| if operator == "contains_any" { Op::ContainsAny(v) } else { Op::ContainsAll(v) })
+                    let values: Option<Vec<u32>> = items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| self.member(doc, &format!("{at}/{i}"), &def, v))
+                        .collect();
+                    values.map(|v| {
+                        if operator == "contains_any" {
+                            Op::ContainsAny(v)
+                        } else {
+                            Op::ContainsAll(v)
+                        }
+                    })
                 }
                 _ => self.bad_argument(doc, &at, &format!("`{operator}` takes a non-empty list")),
             },
@@ -803,18 +1137,31 @@ impl Compiler<'_> {
                 let limit = if def.kind == FactType::Number {
                     argument.as_f64()
                 } else {
-                    argument.as_str().and_then(|s| parse_date(s).ok()).map(|d| f64::from(date_code(d)))
+                    argument
+                        .as_str()
+                        .and_then(|s| parse_date(s).ok())
+                        .map(|d| f64::from(date_code(d)))
                 };
                 match limit {
                     Some(v) => Some(Op::Compare(cmp, v)),
-                    None => self.bad_argument(doc, &at, if def.kind == FactType::Number { "expected a number" } else { "expected a date YYYY-MM-DD" }),
+                    None => self.bad_argument(
+                        doc,
+                        &at,
+                        if def.kind == FactType::Number {
+                            "expected a number"
+                        } else {
+                            "expected a date YYYY-MM-DD"
+                        },
+                    ),
                 }
             }
             "known" => match argument.as_bool() {
                 Some(b) => Some(Op::Known(b)),
                 None => self.bad_argument(doc, &at, "`known` takes true or false"),
             },
-            "contains" | "contains_any" | "contains_all" | "empty" | "gt" | "ge" | "lt" | "le" => self.type_mismatch(doc, &at, &def, operator),
+            "contains" | "contains_any" | "contains_all" | "empty" | "gt" | "ge" | "lt" | "le" => {
+                self.type_mismatch(doc, &at, &def, operator)
+            }
             other => {
                 let mut d = doc.error_at(&at, format!("Unknown operator `{other}`"));
                 d = match did_you_mean(other, OPERATORS.iter().copied()) {
@@ -832,21 +1179,46 @@ impl Compiler<'_> {
     }
 
     fn bad_argument<T>(&mut self, doc: &Document, pointer: &str, message: &str) -> Option<T> {
-        self.problems.push(doc.error_at_value(pointer, capitalise(message)));
+        self.problems
+            .push(doc.error_at_value(pointer, capitalise(message)));
         None
     }
 
-    fn type_mismatch<T>(&mut self, doc: &Document, pointer: &str, def: &FactDef, operator: &str) -> Option<T> {
+    fn type_mismatch<T>(
+        &mut self,
+        doc: &Document,
+        pointer: &str,
+        def: &FactDef,
+        operator: &str,
+    ) -> Option<T> {
         let hint = match def.kind {
-            FactType::Set | FactType::Markets => "use contains, contains_any, contains_all or empty on lists",
+            FactType::Set | FactType::Markets => {
+                "use contains, contains_any, contains_all or empty on lists"
+            }
             FactType::Number | FactType::Date => "use equals, in, gt, ge, lt or le",
             _ => "use equals or in",
         };
-        self.problems.push(doc.error_at(pointer, format!("`{operator}` does not apply to `{}`, a {}", def.id, def.kind.as_str())).with_hint(hint));
+        self.problems.push(
+            doc.error_at(
+                pointer,
+                format!(
+                    "`{operator}` does not apply to `{}`, a {}",
+                    def.id,
+                    def.kind.as_str()
+                ),
+            )
+            .with_hint(hint),
+        );
         None
     }
 
-    fn constant(&mut self, doc: &Document, pointer: &str, def: &FactDef, value: &Value) -> Option<Const> {
+    fn constant(
+        &mut self,
+        doc: &Document,
+        pointer: &str,
+        def: &FactDef,
+        value: &Value,
+    ) -> Option<Const> {
         match def.kind {
             FactType::Bool => match value.as_bool() {
                 Some(b) => Some(Const::Bool(b)),
@@ -859,15 +1231,25 @@ impl Compiler<'_> {
             FactType::Date => match value.as_str().map(parse_date) {
                 Some(Ok(d)) => Some(Const::Num(f64::from(date_code(d)))),
                 Some(Err(m)) => self.bad_argument(doc, pointer, &m),
-                None => self.bad_argument(doc, pointer, &format!("`{}` is a date YYYY-MM-DD", def.id)),
+                None => {
+                    self.bad_argument(doc, pointer, &format!("`{}` is a date YYYY-MM-DD", def.id))
+                }
             },
-            FactType::String | FactType::Enum => self.member(doc, pointer, def, value).map(Const::Sym),
+            FactType::String | FactType::Enum => {
+                self.member(doc, pointer, def, value).map(Const::Sym)
+            }
             FactType::Set | FactType::Markets => self.type_mismatch(doc, pointer, def, "equals"),
         }
     }
 
     /// A value of a set, enum or string fact, checked against its vocabulary.
-    fn member(&mut self, doc: &Document, pointer: &str, def: &FactDef, value: &Value) -> Option<u32> {
+    fn member(
+        &mut self,
+        doc: &Document,
+        pointer: &str,
+        def: &FactDef,
+        value: &Value,
+    ) -> Option<u32> {
         let Some(text) = value.as_str() else {
             return self.bad_argument(doc, pointer, &format!("values of `{}` are strings", def.id));
         };
@@ -881,7 +1263,8 @@ impl Compiler<'_> {
                 return None;
             }
         } else if !def.values.is_empty() && !def.values.iter().any(|v| v == text) {
-            let mut d = doc.error_at_value(pointer, format!("`{text}` is not a value of `{}`", def.id));
+            let mut d =
+                doc.error_at_value(pointer, format!("`{text}` is not a value of `{}`", def.id));
             d = match did_you_mean(text, def.values.iter().map(String::as_str)) {
                 Some(best) => d.with_hint(format!("did you mean `{best}`?")),
                 None => d.with_hint(format!("values: {}", def.values.join(", "))),
@@ -931,7 +1314,8 @@ fn topological_order(rules: &[Rule]) -> Result<Vec<usize>, Vec<usize>> {
             dependents[d].push(r);
         }
     }
-    let mut ready: std::collections::VecDeque<usize> = (0..rules.len()).filter(|&r| indegree[r] == 0).collect();
+    let mut ready: std::collections::VecDeque<usize> =
+        (0..rules.len()).filter(|&r| indegree[r] == 0).collect();
     let mut order = Vec::with_capacity(rules.len());
     while let Some(r) = ready.pop_front() {
         order.push(r);

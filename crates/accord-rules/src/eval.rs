@@ -6,7 +6,6 @@
 //! order. Explanations (`because`) and the facts still worth asking are
 //! derived afterwards, only for the rules that need them.
 
-
 use jiff::civil::Date;
 
 use accord_model::facts::{FactValue, format_number};
@@ -113,7 +112,9 @@ impl RuleSet {
                         }
                         Value::Set(out)
                     }
-                    FactValue::Set(items) => Value::Set(items.iter().map(|i| self.symbols.get(i)).collect()),
+                    FactValue::Set(items) => {
+                        Value::Set(items.iter().map(|i| self.symbols.get(i)).collect())
+                    }
                 })
             })
             .collect();
@@ -129,7 +130,8 @@ impl RuleSet {
             truths[r] = self.rule_truth(r, facts, &effects);
             let rule = &self.rules[r];
             if rule.kind == RuleKind::Exemption {
-                let in_force = rule.applies_from.is_none_or(|f| as_of >= f) && rule.applies_until.is_none_or(|u| as_of < u);
+                let in_force = rule.applies_from.is_none_or(|f| as_of >= f)
+                    && rule.applies_until.is_none_or(|u| as_of < u);
                 effects[r] = if in_force { truths[r] } else { Truth::False };
             } else {
                 effects[r] = truths[r];
@@ -158,7 +160,10 @@ impl RuleSet {
     }
 
     fn exempted(&self, rule: usize, effects: &[Truth]) -> Truth {
-        self.rules[rule].exempted_by.iter().fold(Truth::False, |acc, &e| acc.or(effects[e]))
+        self.rules[rule]
+            .exempted_by
+            .iter()
+            .fold(Truth::False, |acc, &e| acc.or(effects[e]))
     }
 
     fn rule_truth(&self, rule: usize, facts: &Facts, truths: &[Truth]) -> Truth {
@@ -171,7 +176,9 @@ impl RuleSet {
             return Truth::False;
         }
         let when = self.node(&self.rules[rule].when, facts, truths);
-        gate.and(binds).and(when).and(self.exempted(rule, truths).not())
+        gate.and(binds)
+            .and(when)
+            .and(self.exempted(rule, truths).not())
     }
 
     fn node(&self, node: &Node, facts: &Facts, truths: &[Truth]) -> Truth {
@@ -207,13 +214,21 @@ impl RuleSet {
                 Some(value) => Truth::from_bool(leaf(op, value)),
             },
             Node::Rule(r) => truths[*r],
-            Node::Classification { producers, .. } => producers.iter().fold(Truth::False, |acc, &p| acc.or(truths[p])),
+            Node::Classification { producers, .. } => producers
+                .iter()
+                .fold(Truth::False, |acc, &p| acc.or(truths[p])),
         }
     }
 
     /// Where a rule stands on a date, the date it applies from, and — when the
     /// date itself depends on unknown facts — those facts.
-    pub fn status(&self, rule: usize, facts: &Facts, evaluation: &Evaluation, as_of: Date) -> (Status, Option<Date>, Vec<usize>) {
+    pub fn status(
+        &self,
+        rule: usize,
+        facts: &Facts,
+        evaluation: &Evaluation,
+        as_of: Date,
+    ) -> (Status, Option<Date>, Vec<usize>) {
         let r = &self.rules[rule];
         match evaluation.truth(rule) {
             Truth::False => return (Status::NotApplicable, r.applies_from, Vec::new()),
@@ -261,7 +276,14 @@ impl RuleSet {
         out
     }
 
-    fn rule_unknowns(&self, rule: usize, facts: &Facts, evaluation: &Evaluation, out: &mut Vec<usize>, seen: &mut Vec<usize>) {
+    fn rule_unknowns(
+        &self,
+        rule: usize,
+        facts: &Facts,
+        evaluation: &Evaluation,
+        out: &mut Vec<usize>,
+        seen: &mut Vec<usize>,
+    ) {
         if seen.contains(&rule) || evaluation.truths[rule] != Truth::Unknown {
             return;
         }
@@ -280,7 +302,14 @@ impl RuleSet {
         }
     }
 
-    fn unknowns_in(&self, node: &Node, facts: &Facts, evaluation: &Evaluation, out: &mut Vec<usize>, seen: &mut Vec<usize>) {
+    fn unknowns_in(
+        &self,
+        node: &Node,
+        facts: &Facts,
+        evaluation: &Evaluation,
+        out: &mut Vec<usize>,
+        seen: &mut Vec<usize>,
+    ) {
         if self.node(node, facts, &evaluation.effects) != Truth::Unknown {
             return;
         }
@@ -303,7 +332,13 @@ impl RuleSet {
 
     /// Why a rule holds (or, for `want = false`, why it does not), as short
     /// readable clauses: `purposes ∋ employment.recruitment`, `profiling = true`.
-    pub fn explain(&self, rule: usize, facts: &Facts, evaluation: &Evaluation, want: bool) -> Vec<String> {
+    pub fn explain(
+        &self,
+        rule: usize,
+        facts: &Facts,
+        evaluation: &Evaluation,
+        want: bool,
+    ) -> Vec<String> {
         let mut out = Vec::new();
         let r = &self.rules[rule];
         let truths = &evaluation.effects;
@@ -311,11 +346,17 @@ impl RuleSet {
             if !mentions_fact(&r.when, self.markets_fact) {
                 out.push(format!("markets ∋ {}", r.jurisdiction));
             }
-            if r.kind == RuleKind::Obligation && !r.binds_symbols.is_empty() {
-                if let Some(Value::Set(roles)) = facts.get(self.roles_fact) {
-                    let matched: Vec<&str> = r.binds_symbols.iter().filter(|b| roles.contains(b)).map(|&b| self.symbols.name(b)).collect();
-                    out.push(format!("operator.roles ∋ {}", matched.join(", ")));
-                }
+            if r.kind == RuleKind::Obligation
+                && !r.binds_symbols.is_empty()
+                && let Some(Value::Set(roles)) = facts.get(self.roles_fact)
+            {
+                let matched: Vec<&str> = r
+                    .binds_symbols
+                    .iter()
+                    .filter(|b| roles.contains(b))
+                    .map(|&b| self.symbols.name(b))
+                    .collect();
+                out.push(format!("operator.roles ∋ {}", matched.join(", ")));
             }
             self.explain_node(&r.when, facts, truths, true, &mut out);
         } else {
@@ -324,11 +365,17 @@ impl RuleSet {
                 return out;
             }
             if self.binds(rule, facts) == Truth::False {
-                out.push(format!("operator.roles contains none of {}", r.binds.join(", ")));
+                out.push(format!(
+                    "operator.roles contains none of {}",
+                    r.binds.join(", ")
+                ));
                 return out;
             }
             if let Some(&e) = r.exempted_by.iter().find(|&&e| truths[e] == Truth::True) {
-                out.push(format!("exempted by `{}` ({})", self.rules[e].id, self.rules[e].citation));
+                out.push(format!(
+                    "exempted by `{}` ({})",
+                    self.rules[e].id, self.rules[e].citation
+                ));
                 return out;
             }
             self.explain_node(&r.when, facts, truths, false, &mut out);
@@ -337,7 +384,14 @@ impl RuleSet {
         out
     }
 
-    fn explain_node(&self, node: &Node, facts: &Facts, truths: &[Truth], want: bool, out: &mut Vec<String>) {
+    fn explain_node(
+        &self,
+        node: &Node,
+        facts: &Facts,
+        truths: &[Truth],
+        want: bool,
+        out: &mut Vec<String>,
+    ) {
         match node {
             Node::All(children) | Node::Any(children) => {
                 let is_all = matches!(node, Node::All(_));
@@ -346,20 +400,37 @@ impl RuleSet {
                     for child in children {
                         self.explain_node(child, facts, truths, want, out);
                     }
-                } else if let Some(child) = children.iter().find(|c| self.node(c, facts, truths) == Truth::from_bool(want)) {
+                } else if let Some(child) = children
+                    .iter()
+                    .find(|c| self.node(c, facts, truths) == Truth::from_bool(want))
+                {
                     self.explain_node(child, facts, truths, want, out);
                 }
             }
             Node::Not(inner) => self.explain_node(inner, facts, truths, !want, out),
-            Node::Leaf { fact, op } => out.push(self.describe_leaf(*fact, op, facts.get(*fact), want)),
+            Node::Leaf { fact, op } => {
+                out.push(self.describe_leaf(*fact, op, facts.get(*fact), want))
+            }
             Node::Rule(r) => {
                 let rule = &self.rules[*r];
-                let name = rule.classification.as_deref().filter(|_| rule.kind != RuleKind::Obligation).unwrap_or(&rule.id);
-                out.push(if want { format!("{name} ({})", rule.citation) } else { format!("not {name} ({})", rule.citation) });
+                let name = rule
+                    .classification
+                    .as_deref()
+                    .filter(|_| rule.kind != RuleKind::Obligation)
+                    .unwrap_or(&rule.id);
+                out.push(if want {
+                    format!("{name} ({})", rule.citation)
+                } else {
+                    format!("not {name} ({})", rule.citation)
+                });
             }
             Node::Classification { id, producers } => {
                 if want {
-                    let citation = producers.iter().find(|&&p| truths[p] == Truth::True).map(|&p| self.rules[p].citation.as_str()).unwrap_or("");
+                    let citation = producers
+                        .iter()
+                        .find(|&&p| truths[p] == Truth::True)
+                        .map(|&p| self.rules[p].citation.as_str())
+                        .unwrap_or("");
                     out.push(format!("classified {id} ({citation})"));
                 } else {
                     out.push(format!("not classified {id}"));
@@ -371,7 +442,9 @@ impl RuleSet {
     fn constant(&self, fact: usize, c: &Const) -> String {
         match c {
             Const::Bool(b) => b.to_string(),
-            Const::Num(n) if self.registry.facts()[fact].kind == FactType::Date => render_date_code(*n),
+            Const::Num(n) if self.registry.facts()[fact].kind == FactType::Date => {
+                render_date_code(*n)
+            }
             Const::Num(n) => format_number(*n),
             Const::Sym(s) => self.symbols.name(*s).to_string(),
         }
@@ -381,33 +454,66 @@ impl RuleSet {
         match value {
             None => "unknown".to_string(),
             Some(Value::Bool(b)) => b.to_string(),
-            Some(Value::Num(n)) if self.registry.facts()[fact].kind == FactType::Date => render_date_code(*n),
+            Some(Value::Num(n)) if self.registry.facts()[fact].kind == FactType::Date => {
+                render_date_code(*n)
+            }
             Some(Value::Num(n)) => format_number(*n),
             Some(Value::Sym(s)) => self.symbols.name(*s).to_string(),
-            Some(Value::Set(items)) => format!("[{}]", items.iter().filter(|&&s| s != FOREIGN).map(|&s| self.symbols.name(s)).collect::<Vec<_>>().join(", ")),
+            Some(Value::Set(items)) => format!(
+                "[{}]",
+                items
+                    .iter()
+                    .filter(|&&s| s != FOREIGN)
+                    .map(|&s| self.symbols.name(s))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 
     fn describe_leaf(&self, fact: usize, op: &Op, value: Option<&Value>, want: bool) -> String {
         let name = &self.registry.facts()[fact].id;
-        let names = |list: &[u32]| list.iter().map(|&s| self.symbols.name(s)).collect::<Vec<_>>().join(", ");
+        let names = |list: &[u32]| {
+            list.iter()
+                .map(|&s| self.symbols.name(s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let actual = self.value(fact, value);
         match op {
             Op::Equals(c) => {
                 let c = self.constant(fact, c);
-                if want { format!("{name} = {c}") } else { format!("{name} = {actual}, not {c}") }
+                if want {
+                    format!("{name} = {c}")
+                } else {
+                    format!("{name} = {actual}, not {c}")
+                }
             }
             Op::In(list) => {
-                let list = list.iter().map(|c| self.constant(fact, c)).collect::<Vec<_>>().join(", ");
-                if want { format!("{name} = {actual} ∈ {{{list}}}") } else { format!("{name} = {actual} ∉ {{{list}}}") }
+                let list = list
+                    .iter()
+                    .map(|c| self.constant(fact, c))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if want {
+                    format!("{name} = {actual} ∈ {{{list}}}")
+                } else {
+                    format!("{name} = {actual} ∉ {{{list}}}")
+                }
             }
             Op::Contains(s) => {
-                if want { format!("{name} ∋ {}", self.symbols.name(*s)) } else { format!("{name} ∌ {}", self.symbols.name(*s)) }
+                if want {
+                    format!("{name} ∋ {}", self.symbols.name(*s))
+                } else {
+                    format!("{name} ∌ {}", self.symbols.name(*s))
+                }
             }
             Op::ContainsAny(list) => {
                 if want {
                     let matched: Vec<u32> = match value {
-                        Some(Value::Set(items)) => list.iter().copied().filter(|s| items.contains(s)).collect(),
+                        Some(Value::Set(items)) => {
+                            list.iter().copied().filter(|s| items.contains(s)).collect()
+                        }
                         _ => Vec::new(),
                     };
                     format!("{name} ∋ {}", names(&matched))
@@ -416,17 +522,37 @@ impl RuleSet {
                 }
             }
             Op::ContainsAll(list) => {
-                if want { format!("{name} ⊇ {{{}}}", names(list)) } else { format!("{name} = {actual} lacks some of {{{}}}", names(list)) }
+                if want {
+                    format!("{name} ⊇ {{{}}}", names(list))
+                } else {
+                    format!("{name} = {actual} lacks some of {{{}}}", names(list))
+                }
             }
             Op::Empty(empty) => {
-                if *empty == want { format!("{name} is empty") } else { format!("{name} = {actual}") }
+                if *empty == want {
+                    format!("{name} is empty")
+                } else {
+                    format!("{name} = {actual}")
+                }
             }
             Op::Compare(cmp, limit) => {
-                let limit = if self.registry.facts()[fact].kind == FactType::Date { render_date_code(*limit) } else { format_number(*limit) };
-                if want { format!("{name} = {actual} {} {limit}", cmp.symbol()) } else { format!("{name} = {actual}, not {} {limit}", cmp.symbol()) }
+                let limit = if self.registry.facts()[fact].kind == FactType::Date {
+                    render_date_code(*limit)
+                } else {
+                    format_number(*limit)
+                };
+                if want {
+                    format!("{name} = {actual} {} {limit}", cmp.symbol())
+                } else {
+                    format!("{name} = {actual}, not {} {limit}", cmp.symbol())
+                }
             }
             Op::Known(known) => {
-                if *known == want { format!("{name} is known") } else { format!("{name} is unknown") }
+                if *known == want {
+                    format!("{name} is known")
+                } else {
+                    format!("{name} is unknown")
+                }
             }
         }
     }
@@ -449,7 +575,12 @@ fn mentions_fact(node: &Node, fact: usize) -> bool {
 
 fn render_date_code(code: f64) -> String {
     let code = code as i64;
-    format!("{:04}-{:02}-{:02}", code / 10_000, (code / 100) % 100, code % 100)
+    format!(
+        "{:04}-{:02}-{:02}",
+        code / 10_000,
+        (code / 100) % 100,
+        code % 100
+    )
 }
 
 fn leaf(op: &Op, value: &Value) -> bool {
@@ -480,20 +611,6 @@ fn leaf(op: &Op, value: &Value) -> bool {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::Truth::*;
-
-    #[test]
-    fn kleene_logic() {
-        assert_eq!(True.and(Unknown), Unknown);
-        assert_eq!(False.and(Unknown), False);
-        assert_eq!(True.or(Unknown), True);
-        assert_eq!(False.or(Unknown), Unknown);
-        assert_eq!(Unknown.not(), Unknown);
-    }
-}
-
 impl RuleSet {
     /// A condition in words, for `accord explain` and `accord rules show`.
     pub fn describe(&self, node: &Node) -> String {
@@ -506,7 +623,11 @@ impl RuleSet {
         let indent = "  ".repeat(depth);
         match node {
             Node::All(children) | Node::Any(children) => {
-                let word = if matches!(node, Node::All(_)) { "all of" } else { "any of" };
+                let word = if matches!(node, Node::All(_)) {
+                    "all of"
+                } else {
+                    "any of"
+                };
                 if children.len() == 1 {
                     self.describe_into(&children[0], depth, out);
                     return;
@@ -525,27 +646,58 @@ impl RuleSet {
                 out.push_str(&format!("{indent}- {text}\n"));
             }
             Node::Rule(r) => out.push_str(&format!("{indent}- rule {} holds\n", self.rules[*r].id)),
-            Node::Classification { id, .. } => out.push_str(&format!("{indent}- classified {id}\n")),
+            Node::Classification { id, .. } => {
+                out.push_str(&format!("{indent}- classified {id}\n"))
+            }
         }
     }
 
     fn describe_leaf_pattern(&self, fact: usize, op: &Op) -> String {
         let name = &self.registry.facts()[fact].id;
-        let names = |list: &[u32]| list.iter().map(|&s| self.symbols.name(s)).collect::<Vec<_>>().join(", ");
+        let names = |list: &[u32]| {
+            list.iter()
+                .map(|&s| self.symbols.name(s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         match op {
             Op::Equals(c) => format!("{name} = {}", self.constant(fact, c)),
-            Op::In(list) => format!("{name} ∈ {{{}}}", list.iter().map(|c| self.constant(fact, c)).collect::<Vec<_>>().join(", ")),
+            Op::In(list) => format!(
+                "{name} ∈ {{{}}}",
+                list.iter()
+                    .map(|c| self.constant(fact, c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             Op::Contains(s) => format!("{name} ∋ {}", self.symbols.name(*s)),
             Op::ContainsAny(list) => format!("{name} contains any of {{{}}}", names(list)),
             Op::ContainsAll(list) => format!("{name} contains all of {{{}}}", names(list)),
             Op::Empty(true) => format!("{name} is empty"),
             Op::Empty(false) => format!("{name} is not empty"),
             Op::Compare(cmp, limit) => {
-                let limit = if self.registry.facts()[fact].kind == FactType::Date { render_date_code(*limit) } else { format_number(*limit) };
+                let limit = if self.registry.facts()[fact].kind == FactType::Date {
+                    render_date_code(*limit)
+                } else {
+                    format_number(*limit)
+                };
                 format!("{name} {} {limit}", cmp.symbol())
             }
             Op::Known(true) => format!("{name} is known"),
             Op::Known(false) => format!("{name} is unknown"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Truth::*;
+
+    #[test]
+    fn kleene_logic() {
+        assert_eq!(True.and(Unknown), Unknown);
+        assert_eq!(False.and(Unknown), False);
+        assert_eq!(True.or(Unknown), True);
+        assert_eq!(False.or(Unknown), Unknown);
+        assert_eq!(Unknown.not(), Unknown);
     }
 }

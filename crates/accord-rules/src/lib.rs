@@ -6,6 +6,16 @@
 //! [`RuleSet::evaluate`] computes the three-valued truth of every rule for
 //! one profile's facts.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::print_stdout
+    )
+)]
+
 pub mod compile;
 pub mod eval;
 pub mod pack;

@@ -262,8 +262,14 @@ impl ThresholdOp {
 }
 
 /// The evidence kinds of CONTRACT.md §6.
-pub const EVIDENCE_KINDS: &[&str] =
-    &["document", "fairness-audit", "pii-scan", "keyword-scan", "llm-safety-eval", "provenance-check"];
+pub const EVIDENCE_KINDS: &[&str] = &[
+    "document",
+    "fairness-audit",
+    "pii-scan",
+    "keyword-scan",
+    "llm-safety-eval",
+    "provenance-check",
+];
 
 /// A rule as read, with the document it came from (for located diagnostics).
 #[derive(Clone, Debug)]
@@ -297,19 +303,33 @@ pub fn load_pack(source: &PackSource) -> Result<LoadedPack, Vec<Diagnostic>> {
                 .with_hint("a rulepack folder holds pack.yaml, rules/*.yaml and tests/*.yaml (docs/rulepacks.md)"),
         ]);
     };
-    let manifest_document = Document::parse(&manifest_file.text, &manifest_file.path).map_err(|d| vec![d])?;
+    let manifest_document =
+        Document::parse(&manifest_file.text, &manifest_file.path).map_err(|d| vec![d])?;
     let manifest: Manifest = manifest_document.deserialize().map_err(|d| vec![d])?;
     if manifest.accord != "rulepack/v1" {
-        problems.push(manifest_document.error_at_value("/accord", format!("Unsupported rulepack format `{}`", manifest.accord)).with_hint("expected `rulepack/v1`"));
+        problems.push(
+            manifest_document
+                .error_at_value(
+                    "/accord",
+                    format!("Unsupported rulepack format `{}`", manifest.accord),
+                )
+                .with_hint("expected `rulepack/v1`"),
+        );
     }
     let mut rule_files: Vec<&SourceFile> = source
         .files
         .iter()
-        .filter(|f| f.relative.starts_with("rules/") && (f.relative.ends_with(".yaml") || f.relative.ends_with(".yml")))
+        .filter(|f| {
+            f.relative.starts_with("rules/")
+                && (f.relative.ends_with(".yaml") || f.relative.ends_with(".yml"))
+        })
         .collect();
     rule_files.sort_by(|a, b| a.relative.cmp(&b.relative));
     if rule_files.is_empty() {
-        problems.push(Diagnostic::new(&source.root, None, "The pack has no rule files").with_hint("add rules/*.yaml"));
+        problems.push(
+            Diagnostic::new(&source.root, None, "The pack has no rule files")
+                .with_hint("add rules/*.yaml"),
+        );
     }
     let mut documents = Vec::new();
     let mut rules = Vec::new();
@@ -324,7 +344,11 @@ pub fn load_pack(source: &PackSource) -> Result<LoadedPack, Vec<Diagnostic>> {
         match document.deserialize::<RuleFile>() {
             Ok(parsed) => {
                 for (i, def) in parsed.rules.into_iter().enumerate() {
-                    rules.push(LoadedRule { def, document: documents.len(), pointer: format!("/rules/{i}") });
+                    rules.push(LoadedRule {
+                        def,
+                        document: documents.len(),
+                        pointer: format!("/rules/{i}"),
+                    });
                 }
                 documents.push(document);
             }
@@ -332,7 +356,9 @@ pub fn load_pack(source: &PackSource) -> Result<LoadedPack, Vec<Diagnostic>> {
         }
     }
     let mut hasher = Sha256::new();
-    let mut hashed: Vec<&SourceFile> = std::iter::once(manifest_file).chain(rule_files.iter().copied()).collect();
+    let mut hashed: Vec<&SourceFile> = std::iter::once(manifest_file)
+        .chain(rule_files.iter().copied())
+        .collect();
     hashed.sort_by(|a, b| a.relative.cmp(&b.relative));
     for file in hashed {
         hasher.update(file.relative.as_bytes());
@@ -344,7 +370,15 @@ pub fn load_pack(source: &PackSource) -> Result<LoadedPack, Vec<Diagnostic>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    Ok(LoadedPack { root: source.root.clone(), builtin: source.builtin, manifest, manifest_document, documents, rules, digest })
+    Ok(LoadedPack {
+        root: source.root.clone(),
+        builtin: source.builtin,
+        manifest,
+        manifest_document,
+        documents,
+        rules,
+        digest,
+    })
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -386,15 +420,25 @@ impl Catalogue {
         let document = Document::parse(text, path)?;
         let file: CatalogueFile = document.deserialize()?;
         if file.accord != "controls/v1" {
-            return Err(document.error_at_value("/accord", format!("Unsupported control catalogue format `{}`", file.accord)));
+            return Err(document.error_at_value(
+                "/accord",
+                format!("Unsupported control catalogue format `{}`", file.accord),
+            ));
         }
         let mut seen = std::collections::HashSet::new();
         for (i, control) in file.controls.iter().enumerate() {
             if !seen.insert(control.id.as_str()) {
-                return Err(document.error_at_value(&format!("/controls/{i}/id"), format!("Duplicate control id `{}`", control.id)));
+                return Err(document.error_at_value(
+                    &format!("/controls/{i}/id"),
+                    format!("Duplicate control id `{}`", control.id),
+                ));
             }
         }
-        Ok(Catalogue { version: file.version, controls: file.controls, path: path.to_string() })
+        Ok(Catalogue {
+            version: file.version,
+            controls: file.controls,
+            path: path.to_string(),
+        })
     }
 
     pub fn get(&self, id: &str) -> Option<&ControlDef> {

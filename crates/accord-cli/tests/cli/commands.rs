@@ -32,18 +32,43 @@ fn json_follows_the_contract() {
     assert_eq!(a["accord"], "assessment/v1");
     assert_eq!(a["as_of"], "2027-12-02");
     assert_eq!(a["profile"]["name"], "HireRank");
-    assert!(a["profile"]["digest"].as_str().expect("digest").starts_with("sha256:"));
+    assert!(
+        a["profile"]["digest"]
+            .as_str()
+            .expect("digest")
+            .starts_with("sha256:")
+    );
     for pack in a["rulepacks"].as_array().expect("rulepacks") {
-        assert!(pack["digest"].as_str().expect("digest").starts_with("sha256:"));
+        assert!(
+            pack["digest"]
+                .as_str()
+                .expect("digest")
+                .starts_with("sha256:")
+        );
     }
     for j in a["jurisdictions"].as_array().expect("jurisdictions") {
-        for key in ["jurisdiction", "classifications", "obligations", "questions"] {
+        for key in [
+            "jurisdiction",
+            "classifications",
+            "obligations",
+            "questions",
+        ] {
             assert!(j.get(key).is_some(), "{key} missing in {j}");
         }
-        let mut ids: Vec<&str> = j["classifications"].as_array().expect("list").iter().map(|c| c["id"].as_str().expect("id")).collect();
+        let mut ids: Vec<&str> = j["classifications"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|c| c["id"].as_str().expect("id"))
+            .collect();
         let before = ids.len();
         ids.dedup();
-        assert_eq!(before, ids.len(), "a classification appears twice in {}", j["jurisdiction"]);
+        assert_eq!(
+            before,
+            ids.len(),
+            "a classification appears twice in {}",
+            j["jurisdiction"]
+        );
     }
     assert!(a["controls"].as_array().is_some_and(|c| !c.is_empty()));
 }
@@ -54,8 +79,14 @@ fn as_of_moves_obligations_between_upcoming_and_applies() {
     let after = assess_json(&["examples/cv-screening.yaml", "--as-of", "2027-01-01"]);
     assert_eq!(status(&before, "us-co.covered-admt"), "upcoming");
     assert_eq!(status(&after, "us-co.covered-admt"), "applies");
-    assert_eq!(status(&before, "us-co/adverse-outcome-explanation"), "upcoming");
-    assert_eq!(status(&after, "us-co/adverse-outcome-explanation"), "applies");
+    assert_eq!(
+        status(&before, "us-co/adverse-outcome-explanation"),
+        "upcoming"
+    );
+    assert_eq!(
+        status(&after, "us-co/adverse-outcome-explanation"),
+        "applies"
+    );
 }
 
 #[test]
@@ -65,11 +96,26 @@ fn an_unknown_fact_is_asked_not_guessed() {
     std::fs::write(&path, "accord: profile/v1\nname: Unsure\nmarkets: [EU]\nai_system: true\noperator: {roles: [provider]}\npurposes: [employment.recruitment]\n").expect("write");
     let a = assess_json(&[path.to_str().expect("utf-8"), "--as-of", "2028-01-01"]);
     assert_eq!(status(&a, "eu.high-risk"), "undetermined");
-    let facts: Vec<&str> = a["jurisdictions"][0]["questions"].as_array().expect("questions").iter().map(|q| q["fact"].as_str().expect("fact")).collect();
+    let facts: Vec<&str> = a["jurisdictions"][0]["questions"]
+        .as_array()
+        .expect("questions")
+        .iter()
+        .map(|q| q["fact"].as_str().expect("fact"))
+        .collect();
     assert!(facts.contains(&"profiling"), "{facts:?}");
-    let o = accord(&["questions", path.to_str().expect("utf-8"), "--as-of", "2028-01-01", "--zh"]);
+    let o = accord(&[
+        "questions",
+        path.to_str().expect("utf-8"),
+        "--as-of",
+        "2028-01-01",
+        "--zh",
+    ]);
     assert_code(&o, 0);
-    assert!(stdout(&o).contains("profiling") && stdout(&o).contains("画像"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("profiling") && stdout(&o).contains("画像"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -77,57 +123,159 @@ fn several_profiles_make_an_array_and_jsonl_a_line_each() {
     let a = assess_json(&["examples/cv-screening.yaml", "examples/credit-scoring.yaml"]);
     assert_eq!(a.as_array().map(Vec::len), Some(2));
     let dir = assess_json(&["examples"]);
-    let count = std::fs::read_dir(crate::root().join("examples")).expect("examples").filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "yaml"))).count();
+    let count = std::fs::read_dir(crate::root().join("examples"))
+        .expect("examples")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "yaml"))
+        })
+        .count();
     assert_eq!(dir.as_array().map(Vec::len), Some(count));
-    let o = accord(&["assess", "examples", "--format", "jsonl", "--fail-on", "never"]);
+    let o = accord(&[
+        "assess",
+        "examples",
+        "--format",
+        "jsonl",
+        "--fail-on",
+        "never",
+    ]);
     assert_code(&o, 0);
-    let lines: Vec<Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).expect("a JSON object per line")).collect();
+    let lines: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
+        .collect();
     assert_eq!(lines.len(), count);
 }
 
 #[test]
 fn fail_on_sets_the_exit_code() {
     // Emotion recognition at the workplace is prohibited in the EU.
-    assert_code(&accord(&["assess", "examples/workplace-emotion.yaml", "--as-of", "2026-11-28"]), 1);
-    assert_code(&accord(&["assess", "examples/workplace-emotion.yaml", "--as-of", "2026-11-28", "--fail-on", "never"]), 0);
-    assert_code(&accord(&["assess", "examples/cv-screening.yaml", "--as-of", "2026-11-28", "--fail-on", "gap"]), 1);
+    assert_code(
+        &accord(&[
+            "assess",
+            "examples/workplace-emotion.yaml",
+            "--as-of",
+            "2026-11-28",
+        ]),
+        1,
+    );
+    assert_code(
+        &accord(&[
+            "assess",
+            "examples/workplace-emotion.yaml",
+            "--as-of",
+            "2026-11-28",
+            "--fail-on",
+            "never",
+        ]),
+        0,
+    );
+    assert_code(
+        &accord(&[
+            "assess",
+            "examples/cv-screening.yaml",
+            "--as-of",
+            "2026-11-28",
+            "--fail-on",
+            "gap",
+        ]),
+        1,
+    );
 }
 
 #[test]
 fn reports_render_in_every_format() {
-    let o = accord(&["assess", "examples/cv-screening.yaml", "--format", "text", "--as-of", "2026-11-28"]);
+    let o = accord(&[
+        "assess",
+        "examples/cv-screening.yaml",
+        "--format",
+        "text",
+        "--as-of",
+        "2026-11-28",
+    ]);
     assert_code(&o, 0);
-    assert!(stdout(&o).contains("Control plan") && !stdout(&o).contains("\x1b["), "text output has colour with NO_COLOR");
-    let o = accord(&["assess", "examples/cv-screening.yaml", "--format", "markdown", "--as-of", "2026-11-28"]);
+    assert!(
+        stdout(&o).contains("Control plan") && !stdout(&o).contains("\x1b["),
+        "text output has colour with NO_COLOR"
+    );
+    let o = accord(&[
+        "assess",
+        "examples/cv-screening.yaml",
+        "--format",
+        "markdown",
+        "--as-of",
+        "2026-11-28",
+    ]);
     assert_code(&o, 0);
     assert!(stdout(&o).contains("## Consolidated control plan"));
     let dir = tempfile::tempdir().expect("tempdir");
     let html = dir.path().join("r.html");
-    let o = accord(&["assess", "examples/china-public-chatbot.yaml", "--format", "html", "--as-of", "2026-11-28", "--output", html.to_str().expect("utf-8"), "--fail-on", "never"]);
+    let o = accord(&[
+        "assess",
+        "examples/china-public-chatbot.yaml",
+        "--format",
+        "html",
+        "--as-of",
+        "2026-11-28",
+        "--output",
+        html.to_str().expect("utf-8"),
+        "--fail-on",
+        "never",
+    ]);
     assert_code(&o, 0);
     let page = std::fs::read_to_string(&html).expect("html written");
-    assert!(page.starts_with("<!doctype html>") && page.contains("<svg") && page.contains("生成式人工智能"), "html lacks parts");
-    assert!(!page.contains("<script") && !page.contains("src=\"http"), "html is not self-contained");
+    assert!(
+        page.starts_with("<!doctype html>")
+            && page.contains("<svg")
+            && page.contains("生成式人工智能"),
+        "html lacks parts"
+    );
+    assert!(
+        !page.contains("<script") && !page.contains("src=\"http"),
+        "html is not self-contained"
+    );
 }
 
 #[test]
 fn explain_rules_and_crosswalk() {
-    for id in ["eu.high-risk", "risk-management", "profiling", "eu-ai-act", "us-nyc-ll144/bias-audit"] {
+    for id in [
+        "eu.high-risk",
+        "risk-management",
+        "profiling",
+        "eu-ai-act",
+        "us-nyc-ll144/bias-audit",
+    ] {
         let o = accord(&["explain", id]);
         assert_code(&o, 0);
         assert!(!stdout(&o).is_empty(), "explain {id} printed nothing");
     }
     let o = accord(&["explain", "eu.high-rsk"]);
     assert_code(&o, 2);
-    assert!(stderr(&o).contains("did you mean `eu.high-risk`?"), "{}", stderr(&o));
-    let o = accord(&["rules", "show", "us-nyc-ll144/bias-audit", "--format", "json"]);
+    assert!(
+        stderr(&o).contains("did you mean `eu.high-risk`?"),
+        "{}",
+        stderr(&o)
+    );
+    let o = accord(&[
+        "rules",
+        "show",
+        "us-nyc-ll144/bias-audit",
+        "--format",
+        "json",
+    ]);
     assert_code(&o, 0);
     let rule: Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(rule["jurisdiction"], "US-NY-NYC");
     let o = accord(&["crosswalk", "EU", "CN", "--format", "json"]);
     assert_code(&o, 0);
     let c: Value = serde_json::from_str(&stdout(&o)).expect("json");
-    assert!(c["summary"]["shared_controls"].as_u64().is_some_and(|n| n > 5), "{}", c["summary"]);
+    assert!(
+        c["summary"]["shared_controls"]
+            .as_u64()
+            .is_some_and(|n| n > 5),
+        "{}",
+        c["summary"]
+    );
     let o = accord(&["crosswalk", "EU", "CN", "--format", "html"]);
     assert_code(&o, 0);
     assert!(stdout(&o).contains("What CN recognises from EU evidence"));
@@ -135,7 +283,14 @@ fn explain_rules_and_crosswalk() {
 
 #[test]
 fn schemas_are_json() {
-    for name in ["profile", "assessment", "evidence", "rulepack", "rules", "controls"] {
+    for name in [
+        "profile",
+        "assessment",
+        "evidence",
+        "rulepack",
+        "rules",
+        "controls",
+    ] {
         let o = accord(&["schema", name]);
         assert_code(&o, 0);
         let schema: Value = serde_json::from_str(&stdout(&o)).expect("schema is JSON");
@@ -148,18 +303,35 @@ fn a_closed_pipe_exits_quietly() {
     use std::io::Read;
     use std::process::{Command, Stdio};
     let mut child = Command::new(env!("CARGO_BIN_EXE_accord"))
-        .args(["assess", "examples", "--format", "json", "--fail-on", "never"])
+        .args([
+            "assess",
+            "examples",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
         .current_dir(crate::root())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
     let mut first = [0u8; 16];
-    child.stdout.take().expect("stdout").read_exact(&mut first).expect("some output");
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("some output");
     // Dropping the read end closes the pipe while accord is still writing.
     let status = child.wait().expect("wait");
     let mut err = String::new();
-    child.stderr.take().expect("stderr").read_to_string(&mut err).expect("stderr");
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("stderr");
     assert!(!err.contains("panicked"), "{err}");
     assert!(status.code() == Some(0), "exit {status:?}: {err}");
 }
@@ -171,9 +343,25 @@ fn user_rulepacks_load_without_recompiling() {
     std::fs::create_dir_all(pack.join("rules")).expect("mkdir");
     std::fs::write(pack.join("pack.yaml"), "accord: rulepack/v1\nid: acme-policy\nversion: 1.0.0\njurisdiction: EU\ntitle: ACME internal AI policy\ninstruments:\n  - {id: policy, title: ACME AI policy v3, status: guidance, source: https://acme.example/ai-policy}\n").expect("write");
     std::fs::write(pack.join("rules/hr.yaml"), "rules:\n  - id: acme-policy/hr-review\n    kind: obligation\n    title: HR models need a second reviewer\n    binds: [any]\n    instrument: policy\n    citation: ACME AI policy v3, section 4.2\n    source: https://acme.example/ai-policy#4.2\n    verification: verified\n    when: {classification: eu.high-risk}\n    controls: [{id: human-oversight, relation: subset-of, rationale: a second reviewer is one form of oversight}]\n").expect("write");
-    let a = assess_json(&["examples/cv-screening.yaml", "--as-of", "2028-01-01", "--rules", pack.to_str().expect("utf-8")]);
-    assert!(a["rulepacks"].as_array().expect("packs").iter().any(|p| p["id"] == "acme-policy"));
+    let a = assess_json(&[
+        "examples/cv-screening.yaml",
+        "--as-of",
+        "2028-01-01",
+        "--rules",
+        pack.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        a["rulepacks"]
+            .as_array()
+            .expect("packs")
+            .iter()
+            .any(|p| p["id"] == "acme-policy")
+    );
     let o = accord(&["rules", "check", pack.to_str().expect("utf-8")]);
     assert_code(&o, 0);
-    assert!(stdout(&o).contains("ok: acme-policy 1.0.0"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("ok: acme-policy 1.0.0"),
+        "{}",
+        stdout(&o)
+    );
 }

@@ -9,12 +9,20 @@ use std::process::{Command, Output};
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
 }
 
 /// Runs `accord` in the workspace root.
 pub fn accord(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_accord")).args(args).current_dir(root()).env("NO_COLOR", "1").output().expect("run accord")
+    Command::new(env!("CARGO_BIN_EXE_accord"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run accord")
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -27,5 +35,11 @@ pub fn stderr(o: &Output) -> String {
 
 /// Asserts an exit code, showing the output when it differs.
 pub fn assert_code(o: &Output, code: i32) {
-    assert_eq!(o.status.code(), Some(code), "stdout:\n{}\nstderr:\n{}", stdout(o), stderr(o));
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(o),
+        stderr(o)
+    );
 }
