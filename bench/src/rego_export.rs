@@ -40,8 +40,39 @@ impl Rng {
     }
 }
 
-const MARKETS: &[&str] = &["EU", "DE", "CN", "US", "US-CA", "US-NY", "US-NY-NYC", "US-CO", "US-IL", "US-TX", "US-UT", "KR", "JP"];
-const NUMBERS: &[f64] = &[0.0, 5.0, 9_999.0, 10_000.0, 99_999.0, 100_000.0, 1e6, 1_000_001.0, 5e8, 6e8, 1e10, 1e12, 1e23, 3e25, 1e26, 2e26];
+const MARKETS: &[&str] = &[
+    "EU",
+    "DE",
+    "CN",
+    "US",
+    "US-CA",
+    "US-NY",
+    "US-NY-NYC",
+    "US-CO",
+    "US-IL",
+    "US-TX",
+    "US-UT",
+    "KR",
+    "JP",
+];
+const NUMBERS: &[f64] = &[
+    0.0,
+    5.0,
+    9_999.0,
+    10_000.0,
+    99_999.0,
+    100_000.0,
+    1e6,
+    1_000_001.0,
+    5e8,
+    6e8,
+    1e10,
+    1e12,
+    1e23,
+    3e25,
+    1e26,
+    2e26,
+];
 
 /// A profile with every fact known, built from the fact registry.
 fn profile(rules: &RuleSet, rng: &mut Rng, i: usize) -> Value {
@@ -53,20 +84,36 @@ fn profile(rules: &RuleSet, rng: &mut Rng, i: usize) -> Value {
         let value = match fact.kind {
             // Mostly in scope, so that most rules are exercised rather than exempted.
             FactType::Bool if fact.id == "ai_system" => json!(rng.below(10) != 0),
-            FactType::Set if fact.id == "exclusions" => json!(if rng.below(10) == 0 { vec!["scientific-research"] } else { vec![] }),
+            FactType::Set if fact.id == "exclusions" => json!(if rng.below(10) == 0 {
+                vec!["scientific-research"]
+            } else {
+                vec![]
+            }),
             FactType::Bool => json!(rng.below(2) == 0),
             FactType::Number => json!(NUMBERS[rng.below(NUMBERS.len() as u64) as usize]),
-            FactType::Date => json!(format!("20{}-0{}-1{}", 21 + rng.below(7), 1 + rng.below(9), rng.below(10))),
-            FactType::String if fact.id == "operator.established_in" => json!(["US-CA", "CN", "DE", "GB", "KR"][rng.below(5) as usize]),
+            FactType::Date => json!(format!(
+                "20{}-0{}-1{}",
+                21 + rng.below(7),
+                1 + rng.below(9),
+                rng.below(10)
+            )),
+            FactType::String if fact.id == "operator.established_in" => {
+                json!(["US-CA", "CN", "DE", "GB", "KR"][rng.below(5) as usize])
+            }
             FactType::String => json!("some value"),
             FactType::Enum => json!(fact.values[rng.below(fact.values.len() as u64) as usize]),
             FactType::Set => {
-                let mut items: Vec<&String> = fact.values.iter().filter(|_| rng.below(8) == 0).collect();
+                let mut items: Vec<&String> =
+                    fact.values.iter().filter(|_| rng.below(8) == 0).collect();
                 items.dedup();
                 json!(items)
             }
             FactType::Markets => {
-                let mut items: Vec<&str> = MARKETS.iter().copied().filter(|_| rng.below(3) == 0).collect();
+                let mut items: Vec<&str> = MARKETS
+                    .iter()
+                    .copied()
+                    .filter(|_| rng.below(3) == 0)
+                    .collect();
                 if items.is_empty() {
                     items.push("EU");
                 }
@@ -78,7 +125,11 @@ fn profile(rules: &RuleSet, rng: &mut Rng, i: usize) -> Value {
                 let keys: Vec<&str> = fact.id.split('.').collect();
                 let mut target = &mut p;
                 for key in &keys[..keys.len() - 1] {
-                    target = target.entry(key.to_string()).or_insert_with(|| json!({})).as_object_mut().expect("object");
+                    target = target
+                        .entry(key.to_string())
+                        .or_insert_with(|| json!({}))
+                        .as_object_mut()
+                        .expect("object");
                 }
                 target.insert(keys[keys.len() - 1].to_string(), value);
             }
@@ -110,7 +161,8 @@ fn rego_input(rules: &RuleSet, input: &ProfileInput, as_of: &str) -> Value {
             accord_model::FactValue::Date(d) => json!(d.to_string()),
             accord_model::FactValue::Text(t) => json!(t),
             accord_model::FactValue::Set(items) if def.kind == FactType::Markets => {
-                let mut all: Vec<String> = items.iter().flat_map(|m| markets::ancestors(m)).collect();
+                let mut all: Vec<String> =
+                    items.iter().flat_map(|m| markets::ancestors(m)).collect();
                 all.sort();
                 all.dedup();
                 json!(all)
@@ -142,7 +194,12 @@ impl Rego<'_> {
             Const::Bool(b) => b.to_string(),
             Const::Num(n) if kind == FactType::Date => {
                 let code = *n as i64;
-                quote(&format!("{:04}-{:02}-{:02}", code / 10_000, (code / 100) % 100, code % 100))
+                quote(&format!(
+                    "{:04}-{:02}-{:02}",
+                    code / 10_000,
+                    (code / 100) % 100,
+                    code % 100
+                ))
             }
             Const::Num(n) => format!("{n:e}"),
             Const::Sym(s) => quote(self.rules.symbols().name(*s)),
@@ -150,12 +207,19 @@ impl Rego<'_> {
     }
 
     fn symbols(&self, list: &[u32]) -> String {
-        list.iter().map(|&s| quote(self.rules.symbols().name(s))).collect::<Vec<_>>().join(", ")
+        list.iter()
+            .map(|&s| quote(self.rules.symbols().name(s)))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     fn rule_ref(&self, r: usize) -> String {
         // Conditions see exemptions only while they are in force.
-        if self.rules.rules[r].kind == RuleKind::Exemption { format!("e{r}") } else { format!("r{r}") }
+        if self.rules.rules[r].kind == RuleKind::Exemption {
+            format!("e{r}")
+        } else {
+            format!("r{r}")
+        }
     }
 
     /// Emits rules for a node and returns the name of the rule that holds when it does.
@@ -165,7 +229,11 @@ impl Rego<'_> {
         match node {
             Node::All(children) => {
                 let parts: Vec<String> = children.iter().map(|c| self.node(c)).collect();
-                let body = if parts.is_empty() { "true".to_string() } else { parts.join("\n  ") };
+                let body = if parts.is_empty() {
+                    "true".to_string()
+                } else {
+                    parts.join("\n  ")
+                };
                 let _ = writeln!(self.out, "{name} if {{\n  {body}\n}}");
             }
             Node::Any(children) => {
@@ -193,10 +261,20 @@ impl Rego<'_> {
                 let kind = self.rules.registry.facts()[*fact].kind;
                 let body = match op {
                     Op::Equals(c) => format!("{f} == {}", self.constant(c, kind)),
-                    Op::In(list) => format!("{f} in {{{}}}", list.iter().map(|c| self.constant(c, kind)).collect::<Vec<_>>().join(", ")),
+                    Op::In(list) => format!(
+                        "{f} in {{{}}}",
+                        list.iter()
+                            .map(|c| self.constant(c, kind))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                     Op::Contains(s) => format!("{} in {f}", quote(self.rules.symbols().name(*s))),
-                    Op::ContainsAny(list) => format!("some v in {f}\n  v in {{{}}}", self.symbols(list)),
-                    Op::ContainsAll(list) => format!("every v in [{}] {{ v in {f} }}", self.symbols(list)),
+                    Op::ContainsAny(list) => {
+                        format!("some v in {f}\n  v in {{{}}}", self.symbols(list))
+                    }
+                    Op::ContainsAll(list) => {
+                        format!("every v in [{}] {{ v in {f} }}", self.symbols(list))
+                    }
                     Op::Empty(true) => format!("count({f}) == 0"),
                     Op::Empty(false) => format!("count({f}) > 0"),
                     Op::Compare(cmp, limit) => {
@@ -208,8 +286,14 @@ impl Rego<'_> {
                         };
                         format!("{f} {op} {}", self.constant(&Const::Num(*limit), kind))
                     }
-                    Op::Known(true) => format!("{} in object.keys(input.f)", quote(&self.rules.registry.facts()[*fact].id)),
-                    Op::Known(false) => format!("not {} in object.keys(input.f)", quote(&self.rules.registry.facts()[*fact].id)),
+                    Op::Known(true) => format!(
+                        "{} in object.keys(input.f)",
+                        quote(&self.rules.registry.facts()[*fact].id)
+                    ),
+                    Op::Known(false) => format!(
+                        "not {} in object.keys(input.f)",
+                        quote(&self.rules.registry.facts()[*fact].id)
+                    ),
                 };
                 let _ = writeln!(self.out, "{name} if {{\n  {body}\n}}");
             }
@@ -221,12 +305,22 @@ impl Rego<'_> {
         self.out.push_str("# Generated by bench/src/rego_export.rs from Accord's built-in rulepacks. Do not edit.\npackage accord\n\nimport rego.v1\n\n");
         for (r, rule) in self.rules.rules.iter().enumerate() {
             let when = self.node(&rule.when);
-            let mut body = vec![format!("{} in input.f[\"markets\"]", quote(&rule.jurisdiction)), when];
+            let mut body = vec![
+                format!("{} in input.f[\"markets\"]", quote(&rule.jurisdiction)),
+                when,
+            ];
             let binds: Vec<&String> = rule.binds.iter().filter(|b| *b != "any").collect();
-            if rule.kind == RuleKind::Obligation && !binds.is_empty() && binds.len() == rule.binds.len() {
+            if rule.kind == RuleKind::Obligation
+                && !binds.is_empty()
+                && binds.len() == rule.binds.len()
+            {
                 body.push(format!(
                     "some role in input.f[\"operator.roles\"]\n  role in {{{}}}",
-                    binds.iter().map(|b| quote(b)).collect::<Vec<_>>().join(", ")
+                    binds
+                        .iter()
+                        .map(|b| quote(b))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
             if !rule.exempted_by.is_empty() {
@@ -254,30 +348,55 @@ impl Rego<'_> {
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let n: usize = args.next().context("usage: rego-export N OUTDIR")?.parse().context("N must be a number")?;
+    let n: usize = args
+        .next()
+        .context("usage: rego-export N OUTDIR")?
+        .parse()
+        .context("N must be a number")?;
     let dir = std::path::PathBuf::from(args.next().context("usage: rego-export N OUTDIR")?);
     std::fs::create_dir_all(&dir)?;
     let (path, text) = accord_builtin::catalogue();
     let catalogue = Catalogue::parse(text, path).map_err(|d| anyhow::anyhow!("{d}"))?;
-    let packs = accord_builtin::packs().iter().map(load_pack).collect::<Result<Vec<_>, _>>().map_err(|d| anyhow::anyhow!("{d:?}"))?;
+    let packs = accord_builtin::packs()
+        .iter()
+        .map(load_pack)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|d| anyhow::anyhow!("{d:?}"))?;
     let rules = RuleSet::compile(packs, catalogue).map_err(|d| anyhow::anyhow!("{d:?}"))?;
     let as_of = jiff::civil::date(2026, 11, 28);
 
-    std::fs::write(dir.join("policy.rego"), Rego { rules: &rules, out: String::new(), next: 0 }.policy())?;
+    std::fs::write(
+        dir.join("policy.rego"),
+        Rego {
+            rules: &rules,
+            out: String::new(),
+            next: 0,
+        }
+        .policy(),
+    )?;
 
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);
-    let texts: Vec<String> = (0..n).map(|i| serde_json::to_string(&profile(&rules, &mut rng, i)).expect("json")).collect();
+    let texts: Vec<String> = (0..n)
+        .map(|i| serde_json::to_string(&profile(&rules, &mut rng, i)).expect("json"))
+        .collect();
     let inputs: Vec<ProfileInput> = texts
         .iter()
         .enumerate()
-        .map(|(i, t)| ProfileInput::parse(t, &format!("known-{i}.json"), &rules).map_err(|d| anyhow::anyhow!("profile {i}: {d:?}")))
+        .map(|(i, t)| {
+            ProfileInput::parse(t, &format!("known-{i}.json"), &rules)
+                .map_err(|d| anyhow::anyhow!("profile {i}: {d:?}"))
+        })
         .collect::<anyhow::Result<_>>()?;
 
     let mut inputs_file = std::io::BufWriter::new(std::fs::File::create(dir.join("inputs.jsonl"))?);
-    let mut expected_file = std::io::BufWriter::new(std::fs::File::create(dir.join("expected.jsonl"))?);
+    let mut expected_file =
+        std::io::BufWriter::new(std::fs::File::create(dir.join("expected.jsonl"))?);
     let mut unknown = 0usize;
     for input in &inputs {
-        serde_json::to_writer(&mut inputs_file, &rego_input(&rules, input, &as_of.to_string()))?;
+        serde_json::to_writer(
+            &mut inputs_file,
+            &rego_input(&rules, input, &as_of.to_string()),
+        )?;
         inputs_file.write_all(b"\n")?;
         let evaluation = rules.evaluate(&rules.facts(&input.values), as_of);
         let mut holds: Vec<&str> = Vec::new();
@@ -294,22 +413,36 @@ fn main() -> anyhow::Result<()> {
     }
     inputs_file.flush()?;
     expected_file.flush()?;
-    anyhow::ensure!(unknown == 0, "{unknown} rule outcomes are unknown although every fact is known");
+    anyhow::ensure!(
+        unknown == 0,
+        "{unknown} rule outcomes are unknown although every fact is known"
+    );
 
     // Accord on the same inputs: the truth of every rule, and the full assessment.
     let start = Instant::now();
     let mut count = 0usize;
     for (i, t) in texts.iter().enumerate() {
-        let input = ProfileInput::parse(t, &format!("known-{i}.json"), &rules).map_err(|d| anyhow::anyhow!("{d:?}"))?;
+        let input = ProfileInput::parse(t, &format!("known-{i}.json"), &rules)
+            .map_err(|d| anyhow::anyhow!("{d:?}"))?;
         let evaluation = rules.evaluate(&rules.facts(&input.values), as_of);
-        count += (0..rules.rules.len()).filter(|&r| evaluation.truth(r) == Truth::True).count();
+        count += (0..rules.rules.len())
+            .filter(|&r| evaluation.truth(r) == Truth::True)
+            .count();
     }
     let truth = start.elapsed().as_secs_f64();
-    let assessor = Assessor { rules: &rules, evidence: &[], options: Options { as_of, jurisdictions: Vec::new() } };
+    let assessor = Assessor {
+        rules: &rules,
+        evidence: &[],
+        options: Options {
+            as_of,
+            jurisdictions: Vec::new(),
+        },
+    };
     let start = Instant::now();
     let mut applicable = 0usize;
     for (i, t) in texts.iter().enumerate() {
-        let input = ProfileInput::parse(t, &format!("known-{i}.json"), &rules).map_err(|d| anyhow::anyhow!("{d:?}"))?;
+        let input = ProfileInput::parse(t, &format!("known-{i}.json"), &rules)
+            .map_err(|d| anyhow::anyhow!("{d:?}"))?;
         applicable += assessor.assess(&input).summary.obligations_applicable;
     }
     let full = start.elapsed().as_secs_f64();
@@ -317,7 +450,10 @@ fn main() -> anyhow::Result<()> {
         "profiles": n, "rules": rules.rules.len(), "rules_holding": count, "obligations_applicable": applicable,
         "truth_per_second": n as f64 / truth, "assess_per_second": n as f64 / full,
     });
-    std::fs::write(dir.join("accord.json"), serde_json::to_string_pretty(&report)?)?;
+    std::fs::write(
+        dir.join("accord.json"),
+        serde_json::to_string_pretty(&report)?,
+    )?;
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
 }

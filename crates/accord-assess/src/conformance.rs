@@ -65,6 +65,9 @@ pub struct CaseResult {
     pub name: String,
     pub line: usize,
     pub failures: Vec<String>,
+    /// The `expect:` block that describes what actually happened, for the ids the
+    /// case names (for `accord rules test --bless`, to review — never written silently).
+    pub observed: Option<String>,
 }
 
 impl CaseResult {
@@ -205,10 +208,12 @@ pub fn run_file(
             };
             Ok((as_of, assessor.assess(&input)))
         };
+        let mut observed = None;
         match run() {
             Err(message) => failures.push(message),
             Ok((as_of, assessment)) => {
                 check(&case.expect, &assessment, &mut failures);
+                observed = Some(observe(&case.expect, &assessment));
                 let expected: Vec<String> = case
                     .expect
                     .classifications
@@ -224,6 +229,7 @@ pub fn run_file(
             name: case.name.clone(),
             line,
             failures,
+            observed,
         });
     }
     Ok((results, seen))
@@ -245,6 +251,39 @@ fn status_of(assessment: &Assessment, kind: &str, id: &str) -> Status {
         }
     }
     Status::NotApplicable
+}
+
+/// The `expect:` block matching the assessment, for the ids and facts the case names.
+fn observe(expect: &Expect, assessment: &Assessment) -> String {
+    let mut out = String::from("expect:\n");
+    for (kind, section, map) in [
+        ("classification", "classifications", &expect.classifications),
+        ("obligation", "obligations", &expect.obligations),
+        ("exemption", "exemptions", &expect.exemptions),
+    ] {
+        if map.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("  {section}:\n"));
+        for id in map.keys() {
+            out.push_str(&format!(
+                "    {id}: {}\n",
+                status_of(assessment, kind, id).as_str()
+            ));
+        }
+    }
+    let asked: BTreeSet<&str> = assessment
+        .jurisdictions
+        .iter()
+        .flat_map(|j| j.questions.iter().map(|q| q.fact.as_str()))
+        .collect();
+    if !expect.asks.is_empty() || expect.asks_nothing {
+        out.push_str(&format!(
+            "  asks: [{}]\n",
+            asked.iter().copied().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    out
 }
 
 fn check(expect: &Expect, assessment: &Assessment, failures: &mut Vec<String>) {

@@ -762,7 +762,7 @@ pub fn run_tests(rules: &RuleSet, sources: &[accord_rules::PackSource]) -> Vec<(
 pub fn rules_test(
     options: &RuleOptions,
     dirs: &[PathBuf],
-    _bless: bool,
+    bless: bool,
 ) -> anyhow::Result<ExitCode> {
     let rules = input::rules_with(options, dirs)?;
     let sources: Vec<accord_rules::PackSource> = if dirs.is_empty() {
@@ -805,6 +805,17 @@ pub fn rules_test(
             writeln!(out, "  FAIL {} ({}:{})", case.name, case.file, case.line)?;
             for f in &case.failures {
                 writeln!(out, "       {}", f.replace('\n', "\n       "))?;
+            }
+            if bless {
+                if let Some(observed) = &case.observed {
+                    writeln!(
+                        out,
+                        "       what happened, to review before pasting into the case:"
+                    )?;
+                    for line in observed.lines() {
+                        writeln!(out, "         {line}")?;
+                    }
+                }
             }
         }
         for p in &report.problems {

@@ -172,7 +172,8 @@ enum RulesCommand {
         /// Pack folders, or folders of packs; default: every built-in pack.
         #[arg(value_name = "DIR")]
         dirs: Vec<PathBuf>,
-        /// Print the `expect:` block that would make each failing case pass, for review.
+        /// For each failing case, print the `expect:` block that describes what happened,
+        /// to review and paste; nothing is written to the test files.
         #[arg(long)]
         bless: bool,
         #[command(flatten)]

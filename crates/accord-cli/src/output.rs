@@ -100,6 +100,17 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("Cannot write to `{}`: {e}", dir.display()))?;
     file.write_all(bytes)?;
     file.as_file().sync_all()?;
+    // A temporary file is private (0600); the result should have the mode the
+    // file it replaces had, or the usual 0644 for a new file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or(0o644);
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
     file.persist(path)
         .map_err(|e| anyhow::anyhow!("Cannot write `{}`: {}", path.display(), e.error))?;
     Ok(())

@@ -365,3 +365,64 @@ fn user_rulepacks_load_without_recompiling() {
         stdout(&o)
     );
 }
+
+#[test]
+fn interactive_needs_a_terminal() {
+    let o = accord(&["assess", "examples/cv-screening.yaml", "--interactive"]);
+    assert_code(&o, 2);
+    assert!(
+        stderr(&o).contains("--interactive needs a terminal"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Drives `--interactive` through a pseudo-terminal (util-linux `script`), answering
+/// every question with the default ("I don't know") or an empty choice.
+#[test]
+fn interactive_asks_and_writes_the_completed_profile() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profile = dir.path().join("quiz.yaml");
+    std::fs::write(&profile, "accord: profile/v1\nname: Quiz\nmarkets: [EU]\nai_system: true\noperator: {roles: [provider]}\npurposes: [employment.recruitment]\n").expect("write");
+    let command = format!(
+        "{} assess {} --interactive --as-of 2028-01-01 --fail-on never --format json",
+        env!("CARGO_BIN_EXE_accord"),
+        profile.display()
+    );
+    let mut child = Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) is needed for this test: apt-get install bsdutils");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&[b'\r'; 80])
+        .expect("keys");
+    let out = child.wait_with_output().expect("wait");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("open questions for Quiz"), "{text}");
+    let completed = dir.path().join("quiz.completed.yaml");
+    let written = std::fs::read_to_string(&completed).expect("completed profile written");
+    assert!(
+        written.starts_with("# Completed by `accord assess --interactive`"),
+        "{written}"
+    );
+    // The empty answers to set questions are now known, and the file is a valid profile.
+    assert!(written.contains("exclusions: []"), "{written}");
+    assert_code(
+        &accord(&[
+            "assess",
+            completed.to_str().expect("utf-8"),
+            "--fail-on",
+            "never",
+        ]),
+        0,
+    );
+}
