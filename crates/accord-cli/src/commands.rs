@@ -91,7 +91,11 @@ pub fn assess(args: AssessArgs) -> anyhow::Result<ExitCode> {
     // Read every profile before writing anything, so that one bad file stops the run cleanly.
     let mut inputs = Vec::with_capacity(paths.len());
     let mut problems = Vec::new();
+    let bar = progress(paths.len(), "reading");
     for path in &paths {
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
         match input::profile(path, &rules) {
             Ok(p) => inputs.push(p),
             Err(e) => match e.downcast::<Diagnostics>() {
@@ -103,7 +107,22 @@ pub fn assess(args: AssessArgs) -> anyhow::Result<ExitCode> {
     if !problems.is_empty() {
         return Err(Diagnostics(problems).into());
     }
-    let assessments: Vec<Assessment> = inputs.iter().map(|p| assessor.assess(p)).collect();
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let bar = progress(inputs.len(), "assessing");
+    let assessments: Vec<Assessment> = inputs
+        .iter()
+        .map(|p| {
+            if let Some(bar) = &bar {
+                bar.inc(1);
+            }
+            assessor.assess(p)
+        })
+        .collect();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     let content = match args.format {
         Format::Json if many => json(&assessments)?,
         Format::Json => json(&assessments[0])?,
@@ -138,24 +157,28 @@ pub fn assess(args: AssessArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// A progress bar on stderr for runs long enough to want one, hidden when stderr is not a terminal.
+fn progress(len: usize, what: &str) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() || len < 500 {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    let template =
+        format!("{{spinner}} {what} {{pos}}/{{len}} profiles [{{bar:30}}] {{per_sec}} {{eta}}");
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}
+
 /// One assessment per line, streamed; a progress bar on stderr for long runs.
 fn assess_stream(
     assessor: &Assessor<'_>,
     paths: &[PathBuf],
     args: &AssessArgs,
 ) -> anyhow::Result<ExitCode> {
-    let bar = if std::io::stderr().is_terminal() && paths.len() > 200 {
-        let bar = indicatif::ProgressBar::new(paths.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} {pos}/{len} profiles [{bar:30}] {per_sec} {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        Some(bar)
-    } else {
-        None
-    };
+    let bar = progress(paths.len(), "assessing");
     let mut temp = match &args.output {
         Some(path) => {
             let dir = path
@@ -292,7 +315,11 @@ pub fn questions(args: QuestionsArgs) -> anyhow::Result<ExitCode> {
                 {
                     let _ = writeln!(out, "    {zh}");
                 }
-                let _ = writeln!(out, "    decides: {}\n", q.decides.join(", "));
+                let _ = writeln!(
+                    out,
+                    "    decides: {}\n",
+                    accord_report::text::short_list(&q.decides, 8)
+                );
             }
             if !questions.is_empty() {
                 let _ = writeln!(
@@ -806,8 +833,8 @@ pub fn rules_test(
             for f in &case.failures {
                 writeln!(out, "       {}", f.replace('\n', "\n       "))?;
             }
-            if bless {
-                if let Some(observed) = &case.observed {
+            if let (true, Some(observed)) = (bless, &case.observed) {
+                {
                     writeln!(
                         out,
                         "       what happened, to review before pasting into the case:"

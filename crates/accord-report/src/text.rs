@@ -47,6 +47,21 @@ impl Palette {
     }
 }
 
+/// The first `n` items, then "and N more" (JSON output keeps them all).
+pub fn short_list(items: &[String], n: usize) -> String {
+    let shown = items
+        .iter()
+        .take(n)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > n {
+        format!("{shown} and {} more", items.len() - n)
+    } else {
+        shown
+    }
+}
+
 fn when(status: Status, from: Option<&str>) -> String {
     match (status, from) {
         (Status::Applies, Some(d)) => format!("since {d}"),
@@ -140,7 +155,7 @@ fn jurisdiction(out: &mut String, j: &JurisdictionResult, p: Palette) {
         let _ = writeln!(out, "  {}", p.bold("Open questions"));
         for q in &j.questions {
             let _ = writeln!(out, "    ? {} — {}", p.bold(&q.fact), q.question);
-            let _ = writeln!(out, "        decides: {}", q.decides.join(", "));
+            let _ = writeln!(out, "        decides: {}", short_list(&q.decides, 6));
         }
     }
 }

@@ -426,3 +426,98 @@ fn interactive_asks_and_writes_the_completed_profile() {
         0,
     );
 }
+
+fn obligation<'a>(a: &'a Value, id: &str) -> &'a Value {
+    a["jurisdictions"]
+        .as_array()
+        .expect("jurisdictions")
+        .iter()
+        .flat_map(|j| j["obligations"].as_array().expect("obligations"))
+        .find(|o| o["id"] == id)
+        .unwrap_or_else(|| panic!("no obligation {id}"))
+}
+
+#[test]
+fn evidence_marks_obligations_by_the_rules_own_thresholds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, produced: &str, ratio: f64| {
+        let path = dir.path().join(name);
+        let evidence = serde_json::json!({
+            "accord": "evidence/v1", "kind": "fairness-audit", "produced_at": produced,
+            "tool": {"name": "test", "version": "0"}, "inputs": [], "controls": ["bias-testing"],
+            "metrics": {"impact_ratio_min": ratio}, "thresholds": [], "passed": true
+        });
+        std::fs::write(&path, evidence.to_string()).expect("write");
+        path.display().to_string()
+    };
+    let fresh = write("fresh.json", "2026-06-01T00:00:00Z", 0.85);
+    let stale = write("stale.json", "2025-06-01T00:00:00Z", 0.85);
+    let failing = write("failing.json", "2026-06-01T00:00:00Z", 0.72);
+
+    let a = assess_json(&[
+        "examples/cv-screening.yaml",
+        "--as-of",
+        "2026-11-28",
+        "--evidence",
+        &fresh,
+    ]);
+    assert_eq!(
+        obligation(&a, "us-nyc-ll144/bias-audit")["evidence"],
+        "satisfied"
+    );
+    assert_eq!(
+        obligation(&a, "us-federal/ugesp-4d-four-fifths-screen")["evidence"],
+        "satisfied"
+    );
+    assert_eq!(obligation(&a, "us-il/ai-use-notice")["evidence"], "missing");
+
+    // An LL144 audit more than a year old does not satisfy NYC.
+    let a = assess_json(&[
+        "examples/cv-screening.yaml",
+        "--as-of",
+        "2026-11-28",
+        "--evidence",
+        &stale,
+    ]);
+    let audit = obligation(&a, "us-nyc-ll144/bias-audit");
+    assert_eq!(audit["evidence"], "partial");
+    assert!(
+        audit["findings"]
+            .to_string()
+            .contains("accepts at most 365 days"),
+        "{audit}"
+    );
+
+    // A four-fifths failure is a finding.
+    let a = assess_json(&[
+        "examples/cv-screening.yaml",
+        "--as-of",
+        "2026-11-28",
+        "--evidence",
+        &failing,
+    ]);
+    let screen = obligation(&a, "us-federal/ugesp-4d-four-fifths-screen");
+    assert_eq!(screen["evidence"], "partial");
+    assert!(
+        screen["findings"]
+            .to_string()
+            .contains("impact_ratio_min = 0.72"),
+        "{screen}"
+    );
+
+    // A broken evidence file is refused with its location.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"accord\": \"evidence/v1\", \"kind\": \"fairness-audt\", \"produced_at\": \"2026-06-01\"}").expect("write");
+    let o = accord(&[
+        "assess",
+        "examples/cv-screening.yaml",
+        "--evidence",
+        bad.to_str().expect("utf-8"),
+    ]);
+    assert_code(&o, 2);
+    assert!(
+        stderr(&o).contains("Unknown evidence kind `fairness-audt`"),
+        "{}",
+        stderr(&o)
+    );
+}
