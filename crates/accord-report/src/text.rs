@@ -78,6 +78,9 @@ fn obligation_line(out: &mut String, o: &ObligationResult, p: Palette) {
         p.bold(&o.title),
         p.dim(&when(o.status, o.applies_from.as_deref()))
     );
+    if let Some(zh) = &o.title_zh {
+        let _ = writeln!(out, "        {zh}");
+    }
     let _ = writeln!(out, "        {}  {}", o.id, p.dim(&o.citation));
     if let Some(deadline) = &o.deadline {
         let _ = writeln!(out, "        deadline: {deadline}");
@@ -118,6 +121,7 @@ fn jurisdiction(out: &mut String, j: &JurisdictionResult, p: Palette) {
             p.bold(&c.id),
             p.dim(&when(c.status, c.applies_from.as_deref()))
         );
+        let _ = writeln!(out, "        {}{}", c.title, c.title_zh.as_deref().map(|z| format!(" · {z}")).unwrap_or_default());
         let _ = writeln!(out, "        {}", c.citation);
         if !c.because.is_empty() {
             let _ = writeln!(out, "        because: {}", c.because.join("; "));
