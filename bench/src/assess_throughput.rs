@@ -19,44 +19,19 @@ use serde_json::{Value, json};
 
 use accord_assess::{Assessor, Options, ProfileInput};
 use accord_model::Status;
-use accord_rules::{Catalogue, RuleSet, load_pack};
 
 // The same allocator as the `accord` binary.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-struct Rng(u64);
+use accord_bench::Rng;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-    fn subset(&mut self, items: &[&str], max: usize) -> Vec<String> {
-        let n = 1 + self.below(max as u64) as usize;
-        let mut out: Vec<String> = (0..n).map(|_| self.pick(items).to_string()).collect();
-        out.sort();
-        out.dedup();
-        out
-    }
-    /// A known bool most of the time, unknown (null) sometimes.
-    fn tri(&mut self) -> Value {
-        match self.below(10) {
-            0 => Value::Null,
-            1..=5 => Value::Bool(false),
-            _ => Value::Bool(true),
-        }
+/// A known bool most of the time, unknown (null) sometimes.
+fn tri(rng: &mut Rng) -> Value {
+    match rng.below(10) {
+        0 => Value::Null,
+        1..=5 => Value::Bool(false),
+        _ => Value::Bool(true),
     }
 }
 
@@ -157,26 +132,26 @@ fn profile(rng: &mut Rng, i: usize) -> Value {
             "roles": rng.subset(ROLES, 2),
             "established_in": rng.pick(&["US-CA", "CN", "DE", "GB", "KR"]),
             "annual_revenue_usd": revenue,
-            "public_body": rng.tri(),
-            "financial_institution": rng.tri(),
+            "public_body": tri(rng),
+            "financial_institution": tri(rng),
             "critical_information_infrastructure": false
         },
         "markets": rng.subset(MARKETS, 4),
         "ai_system": if rng.chance(95) { Value::Bool(true) } else { Value::Bool(false) },
         "purposes": rng.subset(PURPOSES, 2),
         "contexts": rng.subset(CONTEXTS, 2),
-        "interacts_with_people": rng.tri(),
+        "interacts_with_people": tri(rng),
         "generates": if rng.chance(50) { json!([]) } else { json!(rng.subset(GENERATES, 3)) },
-        "deepfake": rng.tri(),
+        "deepfake": tri(rng),
         "biometrics": [],
-        "profiling": rng.tri(),
+        "profiling": tri(rng),
         "decision_role": if rng.chance(10) { Value::Null } else { json!(rng.pick(DECISION)) },
-        "minors": rng.tri(),
+        "minors": tri(rng),
         "monthly_users": users,
-        "model": {"general_purpose": rng.chance(40), "training_compute_flop": flop, "open_weights": rng.tri()},
-        "china": {"public_service": rng.tri(), "public_opinion_attributes": rng.tri(), "algorithm_types": rng.subset(ALGORITHMS, 2)},
+        "model": {"general_purpose": rng.chance(40), "training_compute_flop": flop, "open_weights": tri(rng)},
+        "china": {"public_service": tri(rng), "public_opinion_attributes": tri(rng), "algorithm_types": rng.subset(ALGORITHMS, 2)},
         "personal_data": {
-            "processed": true, "sensitive": rng.tri(), "important_data": false,
+            "processed": true, "sensitive": tri(rng), "important_data": false,
             "exports": [{"from": "CN", "to": "US", "individuals": individuals, "sensitive_individuals": sensitive}]
         },
         "placed_on_market": format!("20{}-0{}-1{}", 22 + rng.below(5), 1 + rng.below(9), rng.below(10)),
@@ -258,14 +233,7 @@ fn main() -> anyhow::Result<()> {
         .transpose()
         .context("N must be a number")?
         .unwrap_or(100_000);
-    let (path, text) = accord_builtin::catalogue();
-    let catalogue = Catalogue::parse(text, path).map_err(|d| anyhow::anyhow!("{d}"))?;
-    let packs = accord_builtin::packs()
-        .iter()
-        .map(load_pack)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|d| anyhow::anyhow!("{d:?}"))?;
-    let rules = RuleSet::compile(packs, catalogue).map_err(|d| anyhow::anyhow!("{d:?}"))?;
+    let rules = accord_bench::builtin_rules()?;
     let as_of = jiff::civil::date(2026, 11, 28);
     let assessor = Assessor {
         rules: &rules,

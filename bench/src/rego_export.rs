@@ -21,24 +21,12 @@ use accord_assess::{Assessor, Options, ProfileInput};
 use accord_model::facts::Source;
 use accord_model::{FactType, markets};
 use accord_rules::compile::{Cmp, Const, Op};
-use accord_rules::{Catalogue, Node, RuleKind, RuleSet, Truth, load_pack};
+use accord_rules::{Node, RuleKind, RuleSet, Truth};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use accord_bench::Rng;
 
 const MARKETS: &[&str] = &[
     "EU",
@@ -355,14 +343,7 @@ fn main() -> anyhow::Result<()> {
         .context("N must be a number")?;
     let dir = std::path::PathBuf::from(args.next().context("usage: rego-export N OUTDIR")?);
     std::fs::create_dir_all(&dir)?;
-    let (path, text) = accord_builtin::catalogue();
-    let catalogue = Catalogue::parse(text, path).map_err(|d| anyhow::anyhow!("{d}"))?;
-    let packs = accord_builtin::packs()
-        .iter()
-        .map(load_pack)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|d| anyhow::anyhow!("{d:?}"))?;
-    let rules = RuleSet::compile(packs, catalogue).map_err(|d| anyhow::anyhow!("{d:?}"))?;
+    let rules = accord_bench::builtin_rules()?;
     let as_of = jiff::civil::date(2026, 11, 28);
 
     std::fs::write(

@@ -36,6 +36,11 @@ fn main() {
         collect(&dir, &mut files);
     }
     let mut code = String::from("pub static FILES: &[(&str, &str)] = &[\n");
+    for path in &files {
+        // Listing each file as well as the folders makes a deleted file rerun this
+        // script (a folder alone only notices files that are added or changed).
+        println!("cargo:rerun-if-changed={}", path.display());
+    }
     for path in files {
         let relative = path
             .strip_prefix(&root)

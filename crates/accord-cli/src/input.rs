@@ -30,13 +30,18 @@ pub fn read_text(path: &Path) -> anyhow::Result<String> {
     })
 }
 
-fn walk(dir: &Path, base: &Path, out: &mut Vec<SourceFile>) -> anyhow::Result<()> {
+/// A folder's entries, sorted by path.
+fn entries(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("Cannot read folder `{}`", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     entries.sort();
-    for path in entries {
+    Ok(entries)
+}
+
+fn walk(dir: &Path, base: &Path, out: &mut Vec<SourceFile>) -> anyhow::Result<()> {
+    for path in entries(dir)? {
         if path.is_dir() {
             walk(&path, base, out)?;
         } else if matches!(
@@ -67,13 +72,11 @@ pub fn pack_sources(dir: &Path) -> anyhow::Result<Vec<PackSource>> {
     if dir.join("pack.yaml").is_file() {
         folders.push(dir.to_path_buf());
     } else {
-        let mut subs: Vec<PathBuf> = std::fs::read_dir(dir)
-            .with_context(|| format!("Cannot read folder `{}`", dir.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.join("pack.yaml").is_file())
-            .collect();
-        subs.sort();
-        folders.extend(subs);
+        folders.extend(
+            entries(dir)?
+                .into_iter()
+                .filter(|p| p.join("pack.yaml").is_file()),
+        );
     }
     if folders.is_empty() {
         return Err(Diagnostics::from(
@@ -161,12 +164,7 @@ pub fn rules(options: &RuleOptions) -> anyhow::Result<RuleSet> {
 /// profiles directly in it (sorted; subfolders are not entered).
 pub fn profile_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     fn expand(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .with_context(|| format!("Cannot read folder `{}`", dir.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for path in entries {
+        for path in entries(dir)? {
             if path.is_file()
                 && matches!(
                     path.extension().and_then(|e| e.to_str()),

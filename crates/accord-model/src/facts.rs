@@ -111,7 +111,8 @@ pub struct FactRegistry {
     facts: Vec<FactDef>,
 }
 
-const ROLES: &[&str] = &[
+/// Operator roles (CONTRACT.md §2).
+pub const ROLES: &[&str] = &[
     "provider",
     "deployer",
     "importer",

@@ -121,7 +121,15 @@ fn jurisdiction(out: &mut String, j: &JurisdictionResult, p: Palette) {
             p.bold(&c.id),
             p.dim(&when(c.status, c.applies_from.as_deref()))
         );
-        let _ = writeln!(out, "        {}{}", c.title, c.title_zh.as_deref().map(|z| format!(" · {z}")).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "        {}{}",
+            c.title,
+            c.title_zh
+                .as_deref()
+                .map(|z| format!(" · {z}"))
+                .unwrap_or_default()
+        );
         let _ = writeln!(out, "        {}", c.citation);
         if !c.because.is_empty() {
             let _ = writeln!(out, "        because: {}", c.because.join("; "));

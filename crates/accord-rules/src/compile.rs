@@ -19,19 +19,6 @@ use crate::pack::{
     RuleKind, Verification,
 };
 
-/// Roles an obligation may bind.
-pub const ROLES: &[&str] = &[
-    "provider",
-    "deployer",
-    "importer",
-    "distributor",
-    "product-manufacturer",
-    "authorised-representative",
-    "platform",
-    "app-store",
-    "any",
-];
-
 /// Interned strings: every value a rule compares against gets a small integer.
 #[derive(Clone, Debug, Default)]
 pub struct Symbols {
@@ -489,12 +476,15 @@ impl RuleSet {
             }
             let mut binds_symbols = Vec::new();
             for (i, role) in def.binds.iter().enumerate() {
-                if !ROLES.contains(&role.as_str()) {
+                if role != "any" && !accord_model::facts::ROLES.contains(&role.as_str()) {
                     let mut d = doc.error_at_value(
                         &at(&format!("binds/{i}")),
                         format!("Unknown role `{role}`"),
                     );
-                    if let Some(best) = did_you_mean(role, ROLES.iter().copied()) {
+                    if let Some(best) = did_you_mean(
+                        role,
+                        accord_model::facts::ROLES.iter().copied().chain(["any"]),
+                    ) {
                         d = d.with_hint(format!("did you mean `{best}`?"));
                     }
                     problems.push(d);

@@ -444,7 +444,7 @@ fn evidence_marks_obligations_by_the_rules_own_thresholds() {
         let path = dir.path().join(name);
         let evidence = serde_json::json!({
             "accord": "evidence/v1", "kind": "fairness-audit", "produced_at": produced,
-            "tool": {"name": "test", "version": "0"}, "inputs": [], "controls": ["bias-testing"],
+            "tool": {"name": "test", "version": "0"}, "inputs": [], "controls": ["bias-testing", "independent-audit"],
             "metrics": {"impact_ratio_min": ratio}, "thresholds": [], "passed": true
         });
         std::fs::write(&path, evidence.to_string()).expect("write");
