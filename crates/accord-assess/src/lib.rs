@@ -197,7 +197,11 @@ impl Assessor<'_> {
             },
             gaps: obligations
                 .iter()
-                .filter(|o| o.status == Status::Applies && o.evidence != EvidenceStatus::Satisfied)
+                .filter(|o| {
+                    o.binding
+                        && o.status == Status::Applies
+                        && o.evidence != EvidenceStatus::Satisfied
+                })
                 .count(),
         };
         Assessment {
@@ -373,6 +377,8 @@ impl Assessor<'_> {
                         source: rule.source.clone(),
                         verification: rule.verification.as_str().to_string(),
                         findings,
+                        binding: rule.instrument.status
+                            != accord_rules::pack::InstrumentStatus::Guidance,
                     });
                 }
                 RuleKind::Exemption if *status != Status::NotApplicable => {

@@ -168,6 +168,14 @@ pub struct ObligationResult {
     pub verification: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<String>,
+    /// False for duties from guidance (voluntary frameworks such as NIST AI RMF):
+    /// listed and planned for, but not counted as gaps.
+    #[serde(default = "yes")]
+    pub binding: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -228,6 +236,7 @@ pub struct Summary {
     pub obligations_undetermined: usize,
     pub controls: usize,
     pub questions: usize,
+    /// Binding obligations that apply and lack satisfying evidence.
     pub gaps: usize,
 }
 

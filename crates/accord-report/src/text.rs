@@ -76,7 +76,15 @@ fn obligation_line(out: &mut String, o: &ObligationResult, p: Palette) {
         "    {} {}  {}",
         p.status(o.status),
         p.bold(&o.title),
-        p.dim(&when(o.status, o.applies_from.as_deref()))
+        p.dim(&format!(
+            "{}{}",
+            when(o.status, o.applies_from.as_deref()),
+            if o.binding {
+                ""
+            } else {
+                " (voluntary guidance)"
+            }
+        ))
     );
     if let Some(zh) = &o.title_zh {
         let _ = writeln!(out, "        {zh}");
