@@ -12,6 +12,7 @@ use accord_model::EvidenceStatus;
 use accord_model::assessment::{Evidence, EvidenceRef};
 use accord_model::doc::{Diagnostic, Document};
 use accord_rules::Rule;
+use accord_rules::pack::EvidenceExpectation;
 
 /// An evidence file, read and checked.
 #[derive(Clone, Debug)]
@@ -78,109 +79,83 @@ impl LoadedEvidence {
     }
 }
 
-/// Checks one evidence file against an obligation's expectations; the problems found.
-fn problems(rule: &Rule, file: &LoadedEvidence, as_of: Date) -> Vec<String> {
+/// Checks one evidence file against one expectation (age and thresholds); the problems found.
+fn problems(rule: &Rule, expectation: &EvidenceExpectation, file: &LoadedEvidence, as_of: Date) -> Vec<String> {
     let mut out = Vec::new();
-    if file.evidence.passed == Some(false) {
-        out.push(format!(
-            "{} ({}) did not pass",
-            file.path, file.evidence.kind
-        ));
-    }
-    for expectation in rule
-        .evidence
-        .iter()
-        .filter(|e| e.kind == file.evidence.kind)
-    {
-        if let Some(max) = expectation.max_age_days {
-            let age = (as_of - file.produced).get_days();
-            if age > i32::try_from(max).unwrap_or(i32::MAX) {
-                out.push(format!("{} was produced on {}, {age} days before {as_of}; {} accepts at most {max} days", file.path, file.produced, rule.id));
-            }
+    if let Some(max) = expectation.max_age_days {
+        let age = (as_of - file.produced).get_days();
+        if age > i32::try_from(max).unwrap_or(i32::MAX) {
+            out.push(format!(
+                "{} was produced on {}, {age} days before {as_of}; {} accepts at most {max} days",
+                file.path, file.produced, rule.id
+            ));
         }
-        for threshold in &expectation.thresholds {
-            match file.metric(&threshold.name) {
-                Some(actual) if threshold.op.holds(actual, threshold.value) => {}
-                Some(actual) => out.push(format!(
-                    "{}: {} = {actual}, {} requires {} {}",
-                    file.path,
-                    threshold.name,
-                    rule.id,
-                    threshold.op.symbol(),
-                    threshold.value
-                )),
-                None => out.push(format!(
-                    "{}: metric `{}` is missing; {} requires {} {}",
-                    file.path,
-                    threshold.name,
-                    rule.id,
-                    threshold.op.symbol(),
-                    threshold.value
-                )),
-            }
+    }
+    for threshold in &expectation.thresholds {
+        match file.metric(&threshold.name) {
+            Some(actual) if threshold.op.holds(actual, threshold.value) => {}
+            Some(actual) => out.push(format!(
+                "{}: {} = {actual}, {} requires {} {}",
+                file.path,
+                threshold.name,
+                rule.id,
+                threshold.op.symbol(),
+                threshold.value
+            )),
+            None => out.push(format!(
+                "{}: metric `{}` is missing; {} requires {} {}",
+                file.path,
+                threshold.name,
+                rule.id,
+                threshold.op.symbol(),
+                threshold.value
+            )),
         }
     }
     out
 }
 
 /// The evidence status of an applicable obligation, with findings.
-pub fn obligation_status(
-    rule: &Rule,
-    evidence: &[LoadedEvidence],
-    as_of: Date,
-) -> (EvidenceStatus, Vec<String>) {
+///
+/// Files count for an obligation when they name one of its controls and did
+/// not fail. The obligation is satisfied when those files cover it (a control
+/// that covers it alone, or all of its partial controls) and every evidence
+/// expectation of the rule is met by some file of that kind — fresh enough
+/// and meeting its thresholds. Anything less is partial, with the reasons as
+/// findings.
+pub fn obligation_status(rule: &Rule, evidence: &[LoadedEvidence], as_of: Date) -> (EvidenceStatus, Vec<String>) {
     let relevant: Vec<&LoadedEvidence> = evidence
         .iter()
-        .filter(|e| {
-            e.evidence
-                .controls
-                .iter()
-                .any(|c| rule.controls.iter().any(|m| &m.id == c))
-        })
+        .filter(|e| e.evidence.controls.iter().any(|c| rule.controls.iter().any(|m| &m.id == c)))
         .collect();
     if relevant.is_empty() {
         return (EvidenceStatus::Missing, Vec::new());
     }
     let mut findings = Vec::new();
-    let mut good = Vec::new();
-    for file in relevant {
-        let found = problems(rule, file, as_of);
-        if found.is_empty() {
-            good.push(file);
-        }
-        findings.extend(found);
+    for file in relevant.iter().filter(|f| f.evidence.passed == Some(false)) {
+        findings.push(format!("{} ({}) did not pass", file.path, file.evidence.kind));
     }
-    let full = good.iter().any(|file| {
-        rule.controls
-            .iter()
-            .any(|m| m.relation.covers() && file.evidence.controls.contains(&m.id))
-    }) || {
-        // Without a control that covers it alone, every partial control needs evidence.
-        !rule.controls.iter().any(|m| m.relation.covers())
-            && rule
-                .controls
-                .iter()
-                .all(|m| good.iter().any(|f| f.evidence.controls.contains(&m.id)))
-    };
-    let kinds_met = rule
-        .evidence
-        .iter()
-        .all(|expectation| good.iter().any(|f| f.evidence.kind == expectation.kind));
-    if full && kinds_met {
+    let good: Vec<&LoadedEvidence> = relevant.iter().copied().filter(|f| f.evidence.passed != Some(false)).collect();
+    let covers = |control: &str| good.iter().any(|f| f.evidence.controls.iter().any(|c| c == control));
+    let covered = rule.controls.iter().any(|m| m.relation.covers() && covers(&m.id))
+        || (!rule.controls.iter().any(|m| m.relation.covers()) && rule.controls.iter().all(|m| covers(&m.id)));
+    let mut expectations_met = true;
+    for expectation in &rule.evidence {
+        let candidates: Vec<&&LoadedEvidence> = good.iter().filter(|f| f.evidence.kind == expectation.kind).collect();
+        if candidates.is_empty() {
+            expectations_met = false;
+            findings.push(format!("no passing {} evidence: {}", expectation.kind, expectation.description));
+            continue;
+        }
+        let results: Vec<Vec<String>> = candidates.iter().map(|f| problems(rule, expectation, f, as_of)).collect();
+        if !results.iter().any(Vec::is_empty) {
+            expectations_met = false;
+            findings.extend(results.into_iter().flatten());
+        }
+    }
+    if covered && expectations_met {
         (EvidenceStatus::Satisfied, findings)
     } else {
-        if !kinds_met {
-            for expectation in rule
-                .evidence
-                .iter()
-                .filter(|e| !good.iter().any(|f| f.evidence.kind == e.kind))
-            {
-                findings.push(format!(
-                    "no passing {} evidence: {}",
-                    expectation.kind, expectation.description
-                ));
-            }
-        }
         (EvidenceStatus::Partial, findings)
     }
 }

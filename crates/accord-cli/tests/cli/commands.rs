@@ -521,3 +521,32 @@ fn evidence_marks_obligations_by_the_rules_own_thresholds() {
         stderr(&o)
     );
 }
+
+#[test]
+fn tc260_keyword_library_size_is_checked_from_evidence() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, keywords: u64| {
+        let path = dir.path().join(name);
+        let evidence = serde_json::json!({
+            "accord": "evidence/v1", "kind": "keyword-scan", "produced_at": "2026-11-01T00:00:00Z",
+            "controls": ["content-safety-testing"],
+            "metrics": {"keyword_count": keywords, "technical_sample_fraction": 1.0,
+                        "technical_sample_pass_rate": 0.99, "max_source_harmful_ratio": 0.01},
+            "passed": true
+        });
+        std::fs::write(&path, evidence.to_string()).expect("write");
+        path.display().to_string()
+    };
+    let big = write("big.json", 12_000);
+    let small = write("small.json", 5_000);
+    let a = assess_json(&["examples/china-public-chatbot.yaml", "--as-of", "2026-11-28", "--evidence", &big]);
+    assert_eq!(obligation(&a, "cn-ai/gbt45654-keyword-library")["evidence"], "satisfied");
+    // Other TC260 duties need other kinds of evidence too: partial, saying what is missing.
+    let corpus = obligation(&a, "cn-ai/gbt45654-corpus-assessment");
+    assert_eq!(corpus["evidence"], "partial", "{corpus}");
+    assert!(corpus["findings"].to_string().contains("no passing document evidence"), "{corpus}");
+    let a = assess_json(&["examples/china-public-chatbot.yaml", "--as-of", "2026-11-28", "--evidence", &small]);
+    let library = obligation(&a, "cn-ai/gbt45654-keyword-library");
+    assert_eq!(library["evidence"], "partial");
+    assert!(library["findings"].to_string().contains("keyword_count = 5000"), "{library}");
+}
