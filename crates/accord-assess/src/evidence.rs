@@ -80,7 +80,12 @@ impl LoadedEvidence {
 }
 
 /// Checks one evidence file against one expectation (age and thresholds); the problems found.
-fn problems(rule: &Rule, expectation: &EvidenceExpectation, file: &LoadedEvidence, as_of: Date) -> Vec<String> {
+fn problems(
+    rule: &Rule,
+    expectation: &EvidenceExpectation,
+    file: &LoadedEvidence,
+    as_of: Date,
+) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(max) = expectation.max_age_days {
         let age = (as_of - file.produced).get_days();
@@ -117,45 +122,112 @@ fn problems(rule: &Rule, expectation: &EvidenceExpectation, file: &LoadedEvidenc
 
 /// The evidence status of an applicable obligation, with findings.
 ///
-/// Files count for an obligation when they name one of its controls and did
-/// not fail. The obligation is satisfied when those files cover it (a control
-/// that covers it alone, or all of its partial controls) and every evidence
-/// expectation of the rule is met by some file of that kind — fresh enough
-/// and meeting its thresholds. Anything less is partial, with the reasons as
-/// findings.
-pub fn obligation_status(rule: &Rule, evidence: &[LoadedEvidence], as_of: Date) -> (EvidenceStatus, Vec<String>) {
+/// Files count for an obligation when they name one of its controls. The
+/// rule's own expectations decide: an expectation with thresholds or a
+/// maximum age is met by a file of its kind that meets them, whatever the
+/// file's overall verdict (LL144 sets no pass/fail level, so an audit that
+/// fails the four-fifths screen still evidences the NYC audit); an
+/// expectation without them needs a file of its kind that passed. The
+/// obligation is satisfied when the counted files cover it (a control that
+/// covers it alone, or all of its partial controls) and every expectation is
+/// met; anything less is partial, with the reasons as findings.
+pub fn obligation_status(
+    rule: &Rule,
+    evidence: &[LoadedEvidence],
+    as_of: Date,
+) -> (EvidenceStatus, Vec<String>) {
     let relevant: Vec<&LoadedEvidence> = evidence
         .iter()
-        .filter(|e| e.evidence.controls.iter().any(|c| rule.controls.iter().any(|m| &m.id == c)))
+        .filter(|e| {
+            e.evidence
+                .controls
+                .iter()
+                .any(|c| rule.controls.iter().any(|m| &m.id == c))
+        })
         .collect();
     if relevant.is_empty() {
         return (EvidenceStatus::Missing, Vec::new());
     }
     let mut findings = Vec::new();
-    for file in relevant.iter().filter(|f| f.evidence.passed == Some(false)) {
-        findings.push(format!("{} ({}) did not pass", file.path, file.evidence.kind));
-    }
-    let good: Vec<&LoadedEvidence> = relevant.iter().copied().filter(|f| f.evidence.passed != Some(false)).collect();
-    let covers = |control: &str| good.iter().any(|f| f.evidence.controls.iter().any(|c| c == control));
-    let covered = rule.controls.iter().any(|m| m.relation.covers() && covers(&m.id))
-        || (!rule.controls.iter().any(|m| m.relation.covers()) && rule.controls.iter().all(|m| covers(&m.id)));
+    let mut counted: Vec<&LoadedEvidence> = Vec::new();
     let mut expectations_met = true;
     for expectation in &rule.evidence {
-        let candidates: Vec<&&LoadedEvidence> = good.iter().filter(|f| f.evidence.kind == expectation.kind).collect();
-        if candidates.is_empty() {
-            expectations_met = false;
-            findings.push(format!("no passing {} evidence: {}", expectation.kind, expectation.description));
-            continue;
+        let judged_by_rule =
+            expectation.max_age_days.is_some() || !expectation.thresholds.is_empty();
+        let candidates: Vec<&LoadedEvidence> = relevant
+            .iter()
+            .copied()
+            .filter(|f| f.evidence.kind == expectation.kind)
+            .collect();
+        let mut problems_seen = Vec::new();
+        let mut met = false;
+        for file in &candidates {
+            let mut found = problems(rule, expectation, file, as_of);
+            if !judged_by_rule && file.evidence.passed == Some(false) {
+                found.push(format!(
+                    "{} ({}) did not pass",
+                    file.path, file.evidence.kind
+                ));
+            }
+            if found.is_empty() {
+                met = true;
+                counted.push(file);
+            } else {
+                problems_seen.extend(found);
+            }
         }
-        let results: Vec<Vec<String>> = candidates.iter().map(|f| problems(rule, expectation, f, as_of)).collect();
-        if !results.iter().any(Vec::is_empty) {
+        if candidates.is_empty() {
+            findings.push(format!(
+                "no {} evidence: {}",
+                expectation.kind, expectation.description
+            ));
+        }
+        if !met {
             expectations_met = false;
-            findings.extend(results.into_iter().flatten());
+            findings.extend(problems_seen);
         }
     }
+    // Files of kinds the rule does not describe count when they passed.
+    for file in &relevant {
+        if !rule.evidence.iter().any(|e| e.kind == file.evidence.kind) {
+            if file.evidence.passed == Some(false) {
+                findings.push(format!(
+                    "{} ({}) did not pass",
+                    file.path, file.evidence.kind
+                ));
+            } else {
+                counted.push(file);
+            }
+        }
+    }
+    let covers = |control: &str| {
+        counted
+            .iter()
+            .any(|f| f.evidence.controls.iter().any(|c| c == control))
+    };
+    let covered = rule
+        .controls
+        .iter()
+        .any(|m| m.relation.covers() && covers(&m.id))
+        || (!rule.controls.iter().any(|m| m.relation.covers())
+            && rule.controls.iter().all(|m| covers(&m.id)));
     if covered && expectations_met {
         (EvidenceStatus::Satisfied, findings)
     } else {
+        if !covered {
+            let missing: Vec<&str> = rule
+                .controls
+                .iter()
+                .filter(|m| !covers(&m.id))
+                .map(|m| m.id.as_str())
+                .collect();
+            findings.push(format!(
+                "no counted evidence names the control{} {}",
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", ")
+            ));
+        }
+        findings.dedup();
         (EvidenceStatus::Partial, findings)
     }
 }

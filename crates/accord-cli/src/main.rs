@@ -1,9 +1,12 @@
 //! `accord`: AI regulation as data. The only crate that prints.
 
+mod audit_fairness;
 mod commands;
 mod input;
 mod interactive;
 mod output;
+mod scan_keywords;
+mod scan_pii;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -82,6 +85,26 @@ enum Command {
     Crosswalk(CrosswalkArgs),
     /// Print the JSON Schema of a format.
     Schema(SchemaArgs),
+    /// Scan datasets for personal information or keyword-library hits; writes evidence.
+    #[command(subcommand)]
+    Scan(ScanCommand),
+    /// Audit data: fairness and bias-audit metrics; writes evidence.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ScanCommand {
+    /// Personal information (emails, phones, Chinese resident IDs, USCC, passports, cards, SSNs, IBANs, IPs).
+    Pii(scan_pii::PiiArgs),
+    /// Hits of a keyword library (e.g. a content-safety list), with sampling for manual review.
+    Keywords(scan_keywords::KeywordArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Selection rates, impact ratios, error rates, the four-fifths screen and the LL144 bias-audit table.
+    Fairness(audit_fairness::FairnessArgs),
 }
 
 #[derive(Args, Debug)]
@@ -244,6 +267,9 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain(args),
         Command::Crosswalk(args) => commands::crosswalk(args),
         Command::Schema(args) => commands::schema(args.name),
+        Command::Scan(ScanCommand::Pii(args)) => scan_pii::run(args),
+        Command::Scan(ScanCommand::Keywords(args)) => scan_keywords::run(args),
+        Command::Audit(AuditCommand::Fairness(args)) => audit_fairness::run(args),
     };
     match result {
         Ok(code) => code,

@@ -539,14 +539,39 @@ fn tc260_keyword_library_size_is_checked_from_evidence() {
     };
     let big = write("big.json", 12_000);
     let small = write("small.json", 5_000);
-    let a = assess_json(&["examples/china-public-chatbot.yaml", "--as-of", "2026-11-28", "--evidence", &big]);
-    assert_eq!(obligation(&a, "cn-ai/gbt45654-keyword-library")["evidence"], "satisfied");
+    let a = assess_json(&[
+        "examples/china-public-chatbot.yaml",
+        "--as-of",
+        "2026-11-28",
+        "--evidence",
+        &big,
+    ]);
+    assert_eq!(
+        obligation(&a, "cn-ai/gbt45654-keyword-library")["evidence"],
+        "satisfied"
+    );
     // Other TC260 duties need other kinds of evidence too: partial, saying what is missing.
     let corpus = obligation(&a, "cn-ai/gbt45654-corpus-assessment");
     assert_eq!(corpus["evidence"], "partial", "{corpus}");
-    assert!(corpus["findings"].to_string().contains("no passing document evidence"), "{corpus}");
-    let a = assess_json(&["examples/china-public-chatbot.yaml", "--as-of", "2026-11-28", "--evidence", &small]);
+    assert!(
+        corpus["findings"]
+            .to_string()
+            .contains("no document evidence"),
+        "{corpus}"
+    );
+    let a = assess_json(&[
+        "examples/china-public-chatbot.yaml",
+        "--as-of",
+        "2026-11-28",
+        "--evidence",
+        &small,
+    ]);
     let library = obligation(&a, "cn-ai/gbt45654-keyword-library");
     assert_eq!(library["evidence"], "partial");
-    assert!(library["findings"].to_string().contains("keyword_count = 5000"), "{library}");
+    assert!(
+        library["findings"]
+            .to_string()
+            .contains("keyword_count = 5000"),
+        "{library}"
+    );
 }

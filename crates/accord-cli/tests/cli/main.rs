@@ -1,8 +1,11 @@
 //! Integration tests of the `accord` command and of the data it embeds.
 
+mod audit_fairness;
 mod bad_input;
 mod commands;
 mod conformance;
+mod scan_keywords;
+mod scan_pii;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

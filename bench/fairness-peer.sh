@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Accord vs Fairlearn (MetricFrame on pandas) on the same generated table, as
+# CSV and as Parquet, in one run: time, CPU, peak memory, and the metrics
+# checked against each other to 1e-9. Usage: bench/fairness-peer.sh [N] [FORMAT...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n="${1:-10000000}"
+shift || true
+if ! bench/.venv/bin/python -c "import fairlearn, pandas, pyarrow" 2>/dev/null; then
+  [ -x bench/.venv/bin/python ] || python3 -m venv bench/.venv
+  bench/.venv/bin/pip install --quiet fairlearn==0.15.0 pandas==3.1.1 pyarrow==26.0.1 scikit-learn==1.9.1
+fi
+cargo build --release -q -p accord-cli -p accord-bench
+./target/release/fairness-gen "$n" bench/out/fairness
+bench/.venv/bin/python bench/fairness_peer.py bench/out/fairness ./target/release/accord "$@"

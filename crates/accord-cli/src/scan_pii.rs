@@ -1,0 +1,1200 @@
+//! `accord scan pii PATH...`: personal information in datasets.
+//!
+//! Inputs are read by `accord_data` (text, JSON lines, CSV, Parquet, folders,
+//! `.gz`/`.zst`) on one thread, cut into batches of units, scanned on every
+//! core (a bounded channel feeds the workers, so memory stays bounded), and
+//! put back in input order by the collector on the main thread, which prints
+//! as it goes: output is the same whatever the number of threads.
+//!
+//! A redacted copy (`--redact OUT`) is written by a second, sequential pass
+//! per input that runs the same detectors: plain text keeps every byte but the
+//! findings (read in step with `accord_data`'s units, whose offsets are file
+//! offsets); JSON lines and CSV are rewritten record by record with the
+//! scanned fields redacted. Each output file is written to a temporary file
+//! and renamed, so nothing is half-written.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use accord_data::{Compression, Format, Input, ReadReport, TextOptions, TextUnit};
+use accord_scan::pii::{self, Counts, Detector, Kind, Redaction, ScanTotals, Threshold};
+use anyhow::Context as _;
+use clap::ValueEnum;
+use serde_json::{Value, json};
+use sha2::Digest as _;
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Kinds: email, phone, cn-resident-id, cn-uscc, cn-passport, payment-card, us-ssn, iban, ip-address. \
+Each is validated (check digits, checksums, ranges), so look-alikes are not reported. \
+Names and postal addresses need named-entity recognition and are not detected.\n\n\
+Examples:\n  accord scan pii corpus/\n  accord scan pii chats.jsonl --field text --format jsonl\n  \
+accord scan pii users.csv --column notes --redact users.redacted.csv\n  accord scan pii data/ --evidence pii-scan.json --fail-on sensitive"
+)]
+pub struct PiiArgs {
+    /// Files or folders (recursively): plain text, .jsonl, .csv, .tsv, .parquet, optionally .gz or .zst.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// JSON lines: a field to scan (top-level key or JSON pointer such as /meta/text); repeat for more.
+    /// Default: every string in each record.
+    #[arg(long = "field", value_name = "FIELD")]
+    fields: Vec<String>,
+    /// CSV and Parquet: a column to scan; repeat for more. Default: every column.
+    #[arg(long = "column", value_name = "COLUMN")]
+    columns: Vec<String>,
+    /// Only these kinds (repeat, or separate with commas).
+    #[arg(long = "kind", value_name = "KIND", value_delimiter = ',')]
+    kinds: Vec<String>,
+    /// text: counts and masked samples per file; json: a summary; jsonl: one finding per line
+    /// (CONTRACT.md §7); evidence: the evidence/v1 document.
+    #[arg(long, value_enum, default_value_t = PiiFormat::Text)]
+    format: PiiFormat,
+    /// Write the output here (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    output: Option<PathBuf>,
+    /// Print found values as they are. Without it, values are masked (`13*******78`).
+    #[arg(long)]
+    show_values: bool,
+    /// Masked examples per kind and file in text and JSON output.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    samples: usize,
+    /// Write a redacted copy: to this file for one input file, else into this folder
+    /// (mirroring the inputs' paths). Compressed inputs are written decompressed.
+    #[arg(long, value_name = "OUT")]
+    redact: Option<PathBuf>,
+    /// How --redact replaces a finding: mask keeps the length (letters and digits become `*`);
+    /// token writes the kind, e.g. [PHONE].
+    #[arg(long, value_enum, default_value_t = RedactWith::Mask)]
+    redact_with: RedactWith,
+    /// Also write the evidence/v1 (kind pii-scan) to FILE, for `accord assess --evidence`.
+    #[arg(long, value_name = "FILE")]
+    evidence: Option<PathBuf>,
+    /// Exit 1 (and mark the evidence as not passed) when anything (any) or anything in a
+    /// PIPL sensitive category (sensitive: cards, IBANs, identity numbers) is found.
+    #[arg(long, value_enum, default_value_t = PiiFailOn::Never)]
+    fail_on: PiiFailOn,
+    /// Worker threads (default: every core).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum PiiFormat {
+    Text,
+    Json,
+    Jsonl,
+    Evidence,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum RedactWith {
+    Mask,
+    Token,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum PiiFailOn {
+    Never,
+    Any,
+    Sensitive,
+}
+
+/// Units per batch sent to a worker, and text bytes per batch.
+const BATCH_UNITS: usize = 4096;
+const BATCH_BYTES: usize = 1 << 20;
+
+/// A masked (or, with --show-values, plain) example of a finding.
+#[derive(Clone, Debug)]
+struct Sample {
+    kind: Kind,
+    value: String,
+    offset: u64,
+    record: Option<u64>,
+    field: Option<String>,
+}
+
+/// What a worker found in one batch.
+#[derive(Default)]
+struct BatchResult {
+    counts: Counts,
+    samples: Vec<Sample>,
+    /// Pre-rendered JSON lines (only with --format jsonl).
+    lines: String,
+    text_bytes: u64,
+}
+
+enum Message {
+    Batch {
+        file: usize,
+        seq: u64,
+        result: BatchResult,
+    },
+    /// The reader is done with a file: how many batches it sent, and how reading ended.
+    End {
+        file: usize,
+        batches: u64,
+        report: ReadReport,
+        error: Option<String>,
+    },
+}
+
+/// What is known about one input after the scan.
+struct FileSummary {
+    display: String,
+    format: Format,
+    counts: Counts,
+    samples: Vec<Sample>,
+    report: ReadReport,
+    error: Option<String>,
+}
+
+struct Settings {
+    detector: Detector,
+    show_values: bool,
+    samples: usize,
+    jsonl: bool,
+}
+
+pub fn run(args: PiiArgs) -> anyhow::Result<ExitCode> {
+    let kinds = parse_kinds(&args.kinds)?;
+    let detector = Detector::with_kinds(&kinds)?;
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .max(1);
+
+    // Inputs: a path that cannot be found or listed is reported with the
+    // unreadable files, and the others are still scanned.
+    let mut inputs = Vec::new();
+    let mut failures: Vec<(String, String)> = Vec::new();
+    for path in &args.paths {
+        match accord_data::discover(std::slice::from_ref(path)) {
+            Ok(found) => inputs.extend(found),
+            Err(error) => failures.push((path.display().to_string(), error.to_string())),
+        }
+    }
+    let redact_plan = match &args.redact {
+        Some(out) => Some(RedactPlan::new(out, &args.paths, &inputs)?),
+        None => None,
+    };
+
+    let mut fields = args.fields.clone();
+    fields.extend(args.columns.iter().cloned());
+    let options = TextOptions {
+        fields,
+        ..TextOptions::default()
+    };
+    let settings = Settings {
+        detector,
+        show_values: args.show_values,
+        samples: args.samples,
+        jsonl: args.format == PiiFormat::Jsonl,
+    };
+
+    // Streamed output (text and JSON lines) goes to stdout or a temporary
+    // file renamed at the end.
+    let mut sink = Sink::new(args.output.as_deref())?;
+    let mut text_out = String::new();
+    let summaries = scan(&inputs, &options, &settings, threads, |event| {
+        match (event, args.format) {
+            (Event::Lines(lines), PiiFormat::Jsonl) => sink.write(lines.as_bytes())?,
+            (Event::FileDone(summary), PiiFormat::Text) => {
+                text_out.clear();
+                render_file(&mut text_out, summary);
+                sink.write(text_out.as_bytes())?;
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+
+    let mut totals = ScanTotals::default();
+    for s in &summaries {
+        totals.add_counts(&s.counts);
+        totals.records += s.report.records;
+        totals.bytes += s.report.bytes;
+        totals.invalid_utf8 += s.report.invalid_utf8;
+        totals.malformed_records += s.report.malformed;
+        match &s.error {
+            None => totals.files_scanned += 1,
+            Some(message) => failures.push((s.display.clone(), message.clone())),
+        }
+    }
+    totals.files_unreadable = failures.len() as u64;
+
+    // Redacted copies, for the inputs read to the end.
+    if let Some(plan) = &redact_plan {
+        for (input, summary) in inputs.iter().zip(&summaries) {
+            if summary.error.is_some() {
+                continue;
+            }
+            let target = plan.target(input);
+            let style = match args.redact_with {
+                RedactWith::Mask => Redaction::Mask,
+                RedactWith::Token => Redaction::Token,
+            };
+            if let Err(error) = redact_input(input, &options, &settings.detector, style, &target) {
+                failures.push((
+                    input.display.clone(),
+                    format!(
+                        "Cannot write the redacted copy of `{}`: {error:#}",
+                        input.display
+                    ),
+                ));
+            }
+        }
+    }
+
+    let threshold = match args.fail_on {
+        PiiFailOn::Never => None,
+        PiiFailOn::Any => Some(Threshold {
+            name: "findings",
+            value: 0,
+            source: "--fail-on any".into(),
+        }),
+        PiiFailOn::Sensitive => Some(Threshold {
+            name: "sensitive_findings",
+            value: 0,
+            source: "--fail-on sensitive (PIPL Art. 28 sensitive personal information)".into(),
+        }),
+    };
+    let hit = match args.fail_on {
+        PiiFailOn::Never => false,
+        PiiFailOn::Any => totals.counts.total() > 0,
+        PiiFailOn::Sensitive => totals.counts.sensitive() > 0,
+    };
+
+    let detected = settings.detector.kinds();
+    let evidence = if args.evidence.is_some() || args.format == PiiFormat::Evidence {
+        let digests = input_digests(&inputs, &summaries);
+        let produced_at = jiff::Timestamp::now()
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
+        Some(totals.evidence(
+            produced_at,
+            env!("CARGO_PKG_VERSION"),
+            digests,
+            &detected,
+            threshold.as_ref(),
+        ))
+    } else {
+        None
+    };
+
+    match args.format {
+        PiiFormat::Text => {
+            let mut tail = String::new();
+            render_totals(&mut tail, &totals, &failures);
+            sink.write(tail.as_bytes())?;
+        }
+        PiiFormat::Jsonl => {}
+        PiiFormat::Json => {
+            let summary = json_summary(&summaries, &totals, &failures, &detected);
+            let mut text = serde_json::to_string_pretty(&summary)?;
+            text.push('\n');
+            sink.write(text.as_bytes())?;
+        }
+        PiiFormat::Evidence => {
+            let mut text = serde_json::to_string_pretty(&evidence)?;
+            text.push('\n');
+            sink.write(text.as_bytes())?;
+        }
+    }
+    sink.finish()?;
+    if let (Some(path), Some(evidence)) = (&args.evidence, &evidence) {
+        let mut text = serde_json::to_string_pretty(evidence)?;
+        text.push('\n');
+        crate::output::write_atomically(path, text.as_bytes())?;
+    }
+
+    for (_, message) in &failures {
+        eprintln!("error: {message}");
+    }
+    if !failures.is_empty() {
+        eprintln!(
+            "{} input(s) could not be read; the others were scanned",
+            failures.len()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    Ok(if hit {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn parse_kinds(names: &[String]) -> anyhow::Result<Vec<Kind>> {
+    if names.is_empty() {
+        return Ok(Kind::ALL.to_vec());
+    }
+    names
+        .iter()
+        .map(|n| {
+            n.trim()
+                .parse::<Kind>()
+                .map_err(|e| anyhow::anyhow!("--kind: {e}"))
+        })
+        .collect()
+}
+
+/// What the collector hands on, in input order.
+enum Event<'a> {
+    /// JSON lines of findings (with --format jsonl), as soon as they are in order.
+    Lines(&'a str),
+    /// An input is complete.
+    FileDone(&'a FileSummary),
+}
+
+/// Scans every input on `threads` workers; calls `emit` with the findings'
+/// JSON lines and each input's summary, in input order, as soon as they are ready.
+fn scan(
+    inputs: &[Input],
+    options: &TextOptions,
+    settings: &Settings,
+    threads: usize,
+    mut emit: impl FnMut(Event<'_>) -> anyhow::Result<()>,
+) -> anyhow::Result<Vec<FileSummary>> {
+    let mut summaries: Vec<FileSummary> = inputs
+        .iter()
+        .map(|i| FileSummary {
+            display: i.display.clone(),
+            format: i.format,
+            counts: Counts::default(),
+            samples: Vec::new(),
+            report: ReadReport::default(),
+            error: None,
+        })
+        .collect();
+    if inputs.is_empty() {
+        return Ok(summaries);
+    }
+    let progress = Progress::new(inputs.iter().map(|i| i.size).sum());
+    let (work_tx, work_rx) = mpsc::sync_channel::<(usize, u64, Vec<TextUnit>)>(threads * 2);
+    let work_rx = Mutex::new(work_rx);
+    let (result_tx, result_rx) = mpsc::channel::<Message>();
+    let paths: Vec<String> = inputs
+        .iter()
+        .map(|i| serde_json::to_string(&i.display).unwrap_or_else(|_| "\"?\"".into()))
+        .collect();
+
+    // Set when output fails (a closed pipe): the reader stops early.
+    let stop = &AtomicBool::new(false);
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        // The reader: one input after another, in batches.
+        let reader_tx = result_tx.clone();
+        scope.spawn(move || {
+            for (file, input) in inputs.iter().enumerate() {
+                let (batches, report, error) = read_input(input, options, file, &work_tx, stop);
+                if reader_tx
+                    .send(Message::End {
+                        file,
+                        batches,
+                        report,
+                        error,
+                    })
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
+        for _ in 0..threads {
+            let tx = result_tx.clone();
+            let rx = &work_rx;
+            let paths = &paths;
+            scope.spawn(move || {
+                let mut findings = Vec::new();
+                loop {
+                    let job = match rx.lock() {
+                        Ok(guard) => guard.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((file, seq, units)) = job else { return };
+                    let result = scan_batch(settings, &paths[file], &units, &mut findings);
+                    if tx.send(Message::Batch { file, seq, result }).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(result_tx);
+
+        // The collector: results back in input order.
+        let mut pending: BTreeMap<(usize, u64), BatchResult> = BTreeMap::new();
+        let mut ends: HashMap<usize, (u64, ReadReport, Option<String>)> = HashMap::new();
+        let (mut file, mut seq) = (0usize, 0u64);
+        let mut failed: anyhow::Result<()> = Ok(());
+        for message in result_rx {
+            if failed.is_err() {
+                continue; // Drain so the workers and the reader can finish.
+            }
+            match message {
+                Message::Batch { file, seq, result } => {
+                    pending.insert((file, seq), result);
+                }
+                Message::End {
+                    file,
+                    batches,
+                    report,
+                    error,
+                } => {
+                    ends.insert(file, (batches, report, error));
+                }
+            }
+            loop {
+                if let Some(result) = pending.remove(&(file, seq)) {
+                    let summary = &mut summaries[file];
+                    summary.counts.merge(&result.counts);
+                    for sample in result.samples {
+                        let same_kind = summary
+                            .samples
+                            .iter()
+                            .filter(|s| s.kind == sample.kind)
+                            .count();
+                        if same_kind < settings.samples {
+                            summary.samples.push(sample);
+                        }
+                    }
+                    progress.advance(result.text_bytes, &summary.display);
+                    seq += 1;
+                    if !result.lines.is_empty()
+                        && let Err(e) = emit(Event::Lines(&result.lines))
+                    {
+                        stop.store(true, Ordering::Relaxed);
+                        failed = Err(e);
+                        break;
+                    }
+                    continue;
+                }
+                let complete = ends
+                    .get(&file)
+                    .is_some_and(|(batches, _, _)| *batches == seq);
+                if !complete {
+                    break;
+                }
+                if let Some((_, report, error)) = ends.remove(&file) {
+                    summaries[file].report = report;
+                    summaries[file].error = error;
+                }
+                summaries[file].samples.sort_by_key(|s| s.kind);
+                if let Err(e) = emit(Event::FileDone(&summaries[file])) {
+                    stop.store(true, Ordering::Relaxed);
+                    failed = Err(e);
+                    break;
+                }
+                file += 1;
+                seq = 0;
+                if file == inputs.len() {
+                    break;
+                }
+            }
+        }
+        progress.finish();
+        failed
+    })?;
+    Ok(summaries)
+}
+
+/// Reads one input into batches on the work channel; returns how many
+/// batches were sent, the read report and the error that stopped reading.
+fn read_input(
+    input: &Input,
+    options: &TextOptions,
+    file: usize,
+    work: &mpsc::SyncSender<(usize, u64, Vec<TextUnit>)>,
+    stop: &AtomicBool,
+) -> (u64, ReadReport, Option<String>) {
+    let mut reader = match accord_data::text_units(input, options) {
+        Ok(reader) => reader,
+        Err(error) => return (0, ReadReport::default(), Some(error.to_string())),
+    };
+    let mut seq = 0;
+    let mut batch = Vec::new();
+    let mut bytes = 0;
+    let mut error = None;
+    for unit in reader.by_ref() {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        match unit {
+            Ok(unit) => {
+                bytes += unit.text.len();
+                batch.push(unit);
+                if batch.len() >= BATCH_UNITS || bytes >= BATCH_BYTES {
+                    if work.send((file, seq, std::mem::take(&mut batch))).is_err() {
+                        break;
+                    }
+                    seq += 1;
+                    bytes = 0;
+                }
+            }
+            Err(e) => {
+                error = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    if !batch.is_empty() && work.send((file, seq, batch)).is_ok() {
+        seq += 1;
+    }
+    (seq, reader.report().clone(), error)
+}
+
+fn scan_batch(
+    settings: &Settings,
+    path_json: &str,
+    units: &[TextUnit],
+    findings: &mut Vec<pii::Finding>,
+) -> BatchResult {
+    let mut result = BatchResult::default();
+    let mut taken = [0usize; 9];
+    for unit in units {
+        result.text_bytes += unit.text.len() as u64;
+        findings.clear();
+        settings.detector.find_into(&unit.text, findings);
+        if findings.is_empty() {
+            continue;
+        }
+        let field_json = unit
+            .field
+            .as_ref()
+            .map(|f| serde_json::to_string(f).unwrap_or_default());
+        for f in findings.iter() {
+            result.counts.add(f.kind);
+            let value = &unit.text[f.start..f.end];
+            let offset = unit.offset + f.start as u64;
+            if taken[f.kind.index()] < settings.samples {
+                taken[f.kind.index()] += 1;
+                result.samples.push(Sample {
+                    kind: f.kind,
+                    value: if settings.show_values {
+                        value.to_string()
+                    } else {
+                        pii::mask(value)
+                    },
+                    offset,
+                    record: unit.record,
+                    field: unit.field.clone(),
+                });
+            }
+            if settings.jsonl {
+                let lines = &mut result.lines;
+                let _ = write!(
+                    lines,
+                    "{{\"path\":{path_json},\"offset\":{offset},\"length\":{},\"kind\":\"{}\"",
+                    f.len(),
+                    f.kind
+                );
+                if let (Some(record), Some(field)) = (unit.record, &field_json) {
+                    let _ = write!(lines, ",\"record\":{record},\"field\":{field}");
+                }
+                if settings.show_values {
+                    // Findings are ASCII without quotes or backslashes: no escaping needed.
+                    let _ = write!(lines, ",\"value\":\"{value}\"");
+                }
+                lines.push_str("}\n");
+            }
+        }
+    }
+    result
+}
+
+/// A progress bar on stderr, shown once a scan has run for a second and only on a terminal.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    started: Instant,
+    shown: std::cell::Cell<bool>,
+}
+
+impl Progress {
+    fn new(total: u64) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(total),
+                indicatif::ProgressDrawTarget::hidden(),
+            );
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} scanning {wide_msg} {bytes} {bytes_per_sec} [{bar:25}] {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Progress {
+            bar,
+            started: Instant::now(),
+            shown: std::cell::Cell::new(false),
+        }
+    }
+
+    fn advance(&self, bytes: u64, file: &str) {
+        let Some(bar) = &self.bar else { return };
+        bar.inc(bytes);
+        if !self.shown.get() && self.started.elapsed() > Duration::from_secs(1) {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar.enable_steady_tick(Duration::from_millis(200));
+            self.shown.set(true);
+        }
+        if self.shown.get() {
+            bar.set_message(file.to_string());
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Output to stdout, or to a temporary file renamed over `path` at the end.
+struct Sink {
+    target: Option<(PathBuf, tempfile::NamedTempFile)>,
+    stdout: std::io::BufWriter<std::io::Stdout>,
+}
+
+impl Sink {
+    fn new(path: Option<&Path>) -> anyhow::Result<Sink> {
+        let target = match path {
+            None => None,
+            Some(path) => {
+                let dir = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                let file = tempfile::NamedTempFile::new_in(dir)
+                    .map_err(|e| anyhow::anyhow!("Cannot write to `{}`: {e}", dir.display()))?;
+                Some((path.to_path_buf(), file))
+            }
+        };
+        Ok(Sink {
+            target,
+            stdout: std::io::BufWriter::new(std::io::stdout()),
+        })
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        match &mut self.target {
+            Some((_, file)) => file.write_all(bytes)?,
+            None => self.stdout.write_all(bytes)?,
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> anyhow::Result<()> {
+        self.stdout.flush()?;
+        if let Some((path, file)) = self.target.take() {
+            file.as_file().sync_all()?;
+            persist(file, &path)?;
+        }
+        Ok(())
+    }
+}
+
+/// Renames a finished temporary file over `path`, with the usual file mode.
+fn persist(file: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or(0o644);
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+    file.persist(path)
+        .map_err(|e| anyhow::anyhow!("Cannot write `{}`: {}", path.display(), e.error))?;
+    Ok(())
+}
+
+fn unit_name(format: Format) -> &'static str {
+    match format {
+        Format::Text => "chunks",
+        Format::Jsonl => "lines",
+        Format::Csv | Format::Parquet => "rows",
+    }
+}
+
+fn render_file(out: &mut String, s: &FileSummary) {
+    if s.error.is_some() {
+        let _ = writeln!(out, "{}: not scanned (the error is on stderr)", s.display);
+        return;
+    }
+    let total = s.counts.total();
+    let size = format!("{} bytes", pii::thousands(s.report.bytes));
+    let records = if s.format == Format::Text {
+        String::new()
+    } else {
+        format!(
+            ", {} {}",
+            pii::thousands(s.report.records),
+            unit_name(s.format)
+        )
+    };
+    if total == 0 {
+        let _ = write!(out, "{}: no findings ({size}{records})", s.display);
+    } else {
+        let _ = write!(
+            out,
+            "{}: {} findings ({size}{records})",
+            s.display,
+            pii::thousands(total)
+        );
+    }
+    if s.report.invalid_utf8 > 0 {
+        let _ = write!(
+            out,
+            "; {} invalid UTF-8 sequences replaced",
+            pii::thousands(s.report.invalid_utf8)
+        );
+    }
+    if s.report.malformed > 0 {
+        let _ = write!(
+            out,
+            "; {} malformed records skipped",
+            pii::thousands(s.report.malformed)
+        );
+    }
+    out.push('\n');
+    for (line, message) in s.report.malformed_examples.iter().take(3) {
+        let _ = writeln!(out, "  malformed record at line {line}: {message}");
+    }
+    for kind in Kind::ALL {
+        let n = s.counts.get(kind);
+        if n == 0 {
+            continue;
+        }
+        let examples: Vec<String> = s
+            .samples
+            .iter()
+            .filter(|x| x.kind == kind)
+            .map(|x| match (&x.record, &x.field) {
+                (Some(record), Some(field)) => format!("{} (record {record}, {field})", x.value),
+                _ => format!("{} (byte {})", x.value, x.offset),
+            })
+            .collect();
+        let sensitive = if kind.sensitive_category().is_some() {
+            " *"
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            "  {:<16}{:>10}{sensitive:<2}",
+            kind.as_str(),
+            pii::thousands(n)
+        );
+        if !examples.is_empty() {
+            let _ = write!(out, "  e.g. {}", examples.join(", "));
+        }
+        out.push('\n');
+    }
+}
+
+fn render_totals(out: &mut String, totals: &ScanTotals, failures: &[(String, String)]) {
+    let _ = writeln!(
+        out,
+        "\n{} file(s) scanned, {} bytes, {} findings{}",
+        totals.files_scanned,
+        pii::thousands(totals.bytes),
+        pii::thousands(totals.counts.total()),
+        if failures.is_empty() {
+            String::new()
+        } else {
+            format!("; {} input(s) not read", failures.len())
+        }
+    );
+    for category in pii::SensitiveCategory::ALL {
+        let n: u64 = category.kinds().iter().map(|&k| totals.counts.get(k)).sum();
+        if n > 0 {
+            let kinds: Vec<&str> = category.kinds().iter().map(|k| k.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "* PIPL sensitive personal information, {} ({}): {} findings ({})",
+                category.as_str(),
+                category.title_zh(),
+                pii::thousands(n),
+                kinds.join(", ")
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "Names and postal addresses need named-entity recognition and are not detected."
+    );
+}
+
+fn json_summary(
+    summaries: &[FileSummary],
+    totals: &ScanTotals,
+    failures: &[(String, String)],
+    detected: &[Kind],
+) -> Value {
+    let files: Vec<Value> = summaries
+        .iter()
+        .filter(|s| s.error.is_none())
+        .map(|s| {
+            let samples: Vec<Value> = s
+                .samples
+                .iter()
+                .map(|x| {
+                    let mut v =
+                        json!({"kind": x.kind.as_str(), "value": x.value, "offset": x.offset});
+                    if let (Some(record), Some(field)) = (x.record, &x.field) {
+                        v["record"] = json!(record);
+                        v["field"] = json!(field);
+                    }
+                    v
+                })
+                .collect();
+            json!({
+                "path": s.display,
+                "findings": s.counts.total(),
+                "counts": s.counts.to_json(),
+                "records": s.report.records,
+                "bytes": s.report.bytes,
+                "invalid_utf8": s.report.invalid_utf8,
+                "malformed_records": s.report.malformed,
+                "samples": samples,
+            })
+        })
+        .collect();
+    let errors: Vec<Value> = failures
+        .iter()
+        .map(|(p, m)| json!({"path": p, "message": m}))
+        .collect();
+    json!({
+        "accord": "pii-scan-summary/v1",
+        "files": files,
+        "totals": totals.metrics(detected),
+        "errors": errors,
+    })
+}
+
+/// `{path, sha256}` of each input read, digests of the bytes on disk.
+fn input_digests(inputs: &[Input], summaries: &[FileSummary]) -> Vec<Value> {
+    inputs
+        .iter()
+        .zip(summaries)
+        .filter(|(_, s)| s.error.is_none())
+        .map(|(input, _)| {
+            let digest = file_sha256(&input.path).unwrap_or_default();
+            json!({"path": input.display, "sha256": digest})
+        })
+        .collect()
+}
+
+fn file_sha256(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hasher.finalize().iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    }))
+}
+
+/// Where redacted copies go.
+struct RedactPlan {
+    out: PathBuf,
+    /// One input file given: `out` is that file's copy. Otherwise `out` is a folder.
+    single: bool,
+    /// One folder given: copies mirror the paths inside it.
+    base: Option<PathBuf>,
+}
+
+impl RedactPlan {
+    fn new(out: &Path, paths: &[PathBuf], inputs: &[Input]) -> anyhow::Result<RedactPlan> {
+        if let Some(parquet) = inputs.iter().find(|i| i.format == Format::Parquet) {
+            anyhow::bail!(
+                "--redact writes text, JSON lines and CSV; `{}` is Parquet\nhint: scan Parquet without --redact, or export it to CSV first",
+                parquet.display
+            );
+        }
+        let single = paths.len() == 1 && inputs.len() == 1 && paths[0].is_file();
+        let out_canonical = out.canonicalize().ok();
+        for input in inputs {
+            if out_canonical.is_some() && input.path.canonicalize().ok() == out_canonical {
+                anyhow::bail!(
+                    "--redact `{}` would overwrite the input; choose another path",
+                    out.display()
+                );
+            }
+        }
+        if !single {
+            std::fs::create_dir_all(out)
+                .with_context(|| format!("Cannot create the folder `{}`", out.display()))?;
+        }
+        let base = (paths.len() == 1 && paths[0].is_dir())
+            .then(|| PathBuf::from(paths[0].display().to_string()));
+        Ok(RedactPlan {
+            out: out.to_path_buf(),
+            single,
+            base,
+        })
+    }
+
+    fn target(&self, input: &Input) -> PathBuf {
+        if self.single {
+            return self.out.clone();
+        }
+        // Mirror the path inside the folder given (or the path as shown,
+        // without a leading `/` or `..`), without the compression extension:
+        // copies are written decompressed.
+        let shown = Path::new(&input.display);
+        let inside = self
+            .base
+            .as_deref()
+            .and_then(|b| shown.strip_prefix(b).ok())
+            .unwrap_or(shown);
+        let mut relative = PathBuf::new();
+        for part in inside.components() {
+            if let std::path::Component::Normal(p) = part {
+                relative.push(p);
+            }
+        }
+        if input.compression != Compression::None {
+            relative.set_extension("");
+        }
+        self.out.join(relative)
+    }
+}
+
+/// Writes a redacted copy of one input to `target`, atomically.
+fn redact_input(
+    input: &Input,
+    options: &TextOptions,
+    detector: &Detector,
+    style: Redaction,
+    target: &Path,
+) -> anyhow::Result<()> {
+    if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| anyhow::anyhow!("Cannot write to `{}`: {e}", dir.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    match input.format {
+        Format::Text => redact_text(input, options, detector, style, &mut out)?,
+        Format::Jsonl => redact_jsonl(input, &options.fields, detector, style, &mut out)?,
+        Format::Csv => redact_csv(input, &options.fields, detector, style, &mut out)?,
+        Format::Parquet => anyhow::bail!("Parquet is not redacted"),
+    }
+    out.flush()?;
+    let file = out
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("{}", e.error()))?;
+    file.as_file().sync_all()?;
+    persist(file, target)
+}
+
+/// Plain text: the file's own bytes, read in step with `accord_data`'s units
+/// (whose byte offsets are file offsets), with the findings replaced.
+fn redact_text(
+    input: &Input,
+    options: &TextOptions,
+    detector: &Detector,
+    style: Redaction,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let mut raw = accord_data::open(input)?;
+    let mut buffer = Vec::new();
+    let mut findings = Vec::new();
+    for unit in accord_data::text_units(input, options)? {
+        let unit = unit?;
+        buffer.clear();
+        (&mut raw)
+            .take(unit.text.len() as u64)
+            .read_to_end(&mut buffer)?;
+        findings.clear();
+        detector.find_into(&unit.text, &mut findings);
+        let mut at = 0;
+        for f in &findings {
+            // Findings are ASCII, so the same bytes are in the raw buffer.
+            out.write_all(buffer.get(at..f.start).unwrap_or_default())?;
+            match style {
+                Redaction::Mask => {
+                    let masked: Vec<u8> = buffer
+                        .get(f.start..f.end)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|b| if b.is_ascii_alphanumeric() { b'*' } else { *b })
+                        .collect();
+                    out.write_all(&masked)?;
+                }
+                Redaction::Token => out.write_all(f.kind.token().as_bytes())?,
+            }
+            at = f.end;
+        }
+        out.write_all(buffer.get(at..).unwrap_or_default())?;
+    }
+    std::io::copy(&mut raw, out)?;
+    Ok(())
+}
+
+fn redact_string(text: &str, detector: &Detector, style: Redaction) -> Option<String> {
+    let findings = detector.find(text);
+    (!findings.is_empty()).then(|| pii::redact(text, &findings, style))
+}
+
+/// Redacts every string in `value`; numbers with findings become redacted strings.
+fn redact_value(value: &mut Value, detector: &Detector, style: Redaction, numbers: bool) -> bool {
+    match value {
+        Value::String(s) => match redact_string(s, detector, style) {
+            Some(r) => {
+                *s = r;
+                true
+            }
+            None => false,
+        },
+        Value::Number(n) if numbers => match redact_string(&n.to_string(), detector, style) {
+            Some(r) => {
+                *value = Value::String(r);
+                true
+            }
+            None => false,
+        },
+        Value::Array(items) => items.iter_mut().fold(false, |changed, v| {
+            redact_value(v, detector, style, false) | changed
+        }),
+        Value::Object(map) => map.values_mut().fold(false, |changed, v| {
+            redact_value(v, detector, style, false) | changed
+        }),
+        _ => false,
+    }
+}
+
+/// JSON lines: each record with its scanned fields redacted (re-serialised
+/// compactly; records without findings are copied byte for byte). A line
+/// that is not JSON is redacted as text, so nothing unscanned slips through.
+fn redact_jsonl(
+    input: &Input,
+    fields: &[String],
+    detector: &Detector,
+    style: Redaction,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let mut reader = BufReader::new(accord_data::open(input)?);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        let ending = if line.ends_with(b"\r\n") {
+            2
+        } else {
+            usize::from(line.ends_with(b"\n"))
+        };
+        let (body, newline) = line.split_at(line.len() - ending);
+        let parsed: Option<Value> = std::str::from_utf8(body)
+            .ok()
+            .and_then(|s| serde_json::from_str(s).ok());
+        match parsed {
+            Some(mut value) => {
+                let changed = if fields.is_empty() {
+                    redact_value(&mut value, detector, style, false)
+                } else {
+                    let mut changed = false;
+                    for field in fields {
+                        let selected = if field.starts_with('/') {
+                            value.pointer_mut(field)
+                        } else {
+                            value.get_mut(field)
+                        };
+                        if let Some(selected) = selected {
+                            changed |= redact_value(selected, detector, style, true);
+                        }
+                    }
+                    changed
+                };
+                if changed {
+                    serde_json::to_writer(&mut *out, &value)?;
+                } else {
+                    out.write_all(body)?;
+                }
+            }
+            None if body.iter().all(u8::is_ascii_whitespace) => out.write_all(body)?,
+            None => {
+                let text = String::from_utf8_lossy(body);
+                match redact_string(&text, detector, style) {
+                    Some(r) => out.write_all(r.as_bytes())?,
+                    None => out.write_all(body)?,
+                }
+            }
+        }
+        out.write_all(newline)?;
+    }
+    Ok(())
+}
+
+/// CSV: each row with its scanned columns redacted (all columns of a row
+/// with the wrong number of fields); quoting as the csv crate writes it.
+fn redact_csv(
+    input: &Input,
+    columns: &[String],
+    detector: &Detector,
+    style: Redaction,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let delimiter = if input.tab_separated { b'\t' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(accord_data::open(input)?);
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_writer(out);
+    let mut records = reader.byte_records();
+    let Some(header) = records.next() else {
+        return Ok(());
+    };
+    let header = header?;
+    writer.write_byte_record(&header)?;
+    let selected: Vec<bool> = header
+        .iter()
+        .map(|name| columns.is_empty() || columns.iter().any(|c| c.as_bytes() == name))
+        .collect();
+    for record in records {
+        let record = record?;
+        let whole_row = record.len() != header.len();
+        let fields: Vec<Vec<u8>> = record
+            .iter()
+            .enumerate()
+            .map(|(i, field)| {
+                if !(whole_row || selected.get(i).copied().unwrap_or(false)) {
+                    return field.to_vec();
+                }
+                let text = String::from_utf8_lossy(field);
+                match redact_string(&text, detector, style) {
+                    Some(r) => r.into_bytes(),
+                    None => field.to_vec(),
+                }
+            })
+            .collect();
+        writer.write_record(&fields)?;
+    }
+    writer.flush()?;
+    Ok(())
+}

@@ -1,0 +1,1041 @@
+//! Personal-information detectors with validation.
+//!
+//! [`Detector::find`] scans a `&str` and returns [`Finding`]s: byte spans with
+//! a [`Kind`]. A shape alone is never enough: every kind is confirmed by a
+//! check digit, a checksum, a registry table or a plausible range (see
+//! [`Kind`] for each), so numbers that merely look right are not reported.
+//!
+//! ```
+//! use accord_scan::pii::{Detector, Kind};
+//!
+//! let detector = Detector::new().unwrap();
+//! let text = "身份证 11010519491231002X, card 4111 1111 1111 1111, not 4111 1111 1111 1112";
+//! let kinds: Vec<Kind> = detector.find(text).iter().map(|f| f.kind).collect();
+//! assert_eq!(kinds, [Kind::CnResidentId, Kind::PaymentCard]);
+//! ```
+//!
+//! How it works: the text is skipped through, 32 bytes at a time, to the next
+//! digit or `@` (every kind holds one); around it lies an *island* of bytes
+//! that can belong to an identifier. In each island one regular expression
+//! (`regex-automata`'s meta engine: finite automata, no backtracking) finds
+//! *candidate tokens* — email-shaped, IPv6-shaped, IBAN/USCC/passport-shaped,
+//! and runs of digits with the separators people write in numbers (`+`,
+//! spaces, hyphens, dots, parentheses). Each token is
+//! then split into digit groups and the longest run of groups that some
+//! validator accepts becomes a finding, tried from the most specific kind to
+//! the least: a resident ID before a card before an SSN before an IP address
+//! before a phone number. A candidate must not touch a letter or digit on
+//! either side, so pieces of longer numbers and codes are not reported.
+//!
+//! Deliberate limits, for precision: NANP numbers written as ten bare digits
+//! (an order number as often as a phone), bare nine-digit SSNs without "SSN"
+//! or "social security" shortly before, and passport numbers without
+//! "passport" or 护照 shortly before are not reported.
+//!
+//! Not detected: names and postal addresses (they need named-entity
+//! recognition, which a pattern scanner cannot honestly provide), full-width
+//! digits, 15-digit first-generation resident IDs (no check digit), IPv6
+//! addresses without any digit, and internationalised email domains.
+
+mod report;
+mod validate;
+
+use std::fmt;
+
+use regex_automata::meta::Regex;
+use regex_automata::{Anchored, Input};
+use serde::{Deserialize, Serialize};
+
+pub use report::{CONTROLS, Counts, Redaction, ScanTotals, Threshold, mask, redact, thousands};
+pub use validate::{
+    cn_resident_id, cn_uscc, email as valid_email, iban as valid_iban, luhn, payment_card, us_ssn,
+};
+
+/// What a finding is. The string forms are fixed by CONTRACT.md §7.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// An email address: RFC 5321 local part and domain rules, a 2-24 letter top-level domain.
+    Email,
+    /// A phone number: Chinese mobile (operator prefixes, optional +86/0086), NANP
+    /// (area and exchange code rules, written with separators or +1), or any
+    /// international number written with `+` or `00` and a country code in service.
+    Phone,
+    /// A Chinese resident identity number: province code, birth date, GB 11643 check digit.
+    CnResidentId,
+    /// A Unified Social Credit Code: GB 32100 character set, region digits and check character.
+    CnUscc,
+    /// A Chinese passport number (E or G and 8 digits, or E, a letter and 7 digits),
+    /// only with a word such as "passport" or 护照 shortly before: there is no check digit.
+    CnPassport,
+    /// A payment card: issuer range with its lengths, and the Luhn check.
+    PaymentCard,
+    /// A US Social Security number in the ranges issued; bare nine digits only after "SSN" or
+    /// "social security".
+    UsSsn,
+    /// An IBAN: country, its registered length, and the MOD 97-10 check.
+    Iban,
+    /// An IPv4 (octets 0-255, no leading zeros) or IPv6 address.
+    IpAddress,
+}
+
+impl Kind {
+    /// Every kind, in the order reports list them.
+    pub const ALL: [Kind; 9] = [
+        Kind::Email,
+        Kind::Phone,
+        Kind::CnResidentId,
+        Kind::CnUscc,
+        Kind::CnPassport,
+        Kind::PaymentCard,
+        Kind::UsSsn,
+        Kind::Iban,
+        Kind::IpAddress,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Email => "email",
+            Kind::Phone => "phone",
+            Kind::CnResidentId => "cn-resident-id",
+            Kind::CnUscc => "cn-uscc",
+            Kind::CnPassport => "cn-passport",
+            Kind::PaymentCard => "payment-card",
+            Kind::UsSsn => "us-ssn",
+            Kind::Iban => "iban",
+            Kind::IpAddress => "ip-address",
+        }
+    }
+
+    /// The index of this kind in [`Kind::ALL`], for counting in arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The token a redaction writes in place of a finding, e.g. `[CN-RESIDENT-ID]`.
+    pub fn token(self) -> &'static str {
+        match self {
+            Kind::Email => "[EMAIL]",
+            Kind::Phone => "[PHONE]",
+            Kind::CnResidentId => "[CN-RESIDENT-ID]",
+            Kind::CnUscc => "[CN-USCC]",
+            Kind::CnPassport => "[CN-PASSPORT]",
+            Kind::PaymentCard => "[PAYMENT-CARD]",
+            Kind::UsSsn => "[US-SSN]",
+            Kind::Iban => "[IBAN]",
+            Kind::IpAddress => "[IP-ADDRESS]",
+        }
+    }
+
+    /// The PIPL sensitive-personal-information category this kind falls in, if any.
+    pub fn sensitive_category(self) -> Option<SensitiveCategory> {
+        match self {
+            Kind::PaymentCard | Kind::Iban => Some(SensitiveCategory::FinancialAccount),
+            Kind::CnResidentId | Kind::CnPassport | Kind::UsSsn => {
+                Some(SensitiveCategory::SpecificIdentity)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Kind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Kind, String> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                let known: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+                format!("unknown kind `{s}`; the kinds are {}", known.join(", "))
+            })
+    }
+}
+
+/// Categories of sensitive personal information under PIPL Art. 28 that the
+/// detectors can evidence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SensitiveCategory {
+    /// 金融账户: financial accounts, named in PIPL Art. 28.
+    FinancialAccount,
+    /// 特定身份: specific identity, named in PIPL Art. 28. Identity-document
+    /// numbers are not named in the Article itself; GB/T 35273-2020 Annex B
+    /// lists identity-card and passport numbers as sensitive, and they are
+    /// commonly treated so.
+    SpecificIdentity,
+}
+
+impl SensitiveCategory {
+    pub const ALL: [SensitiveCategory; 2] = [
+        SensitiveCategory::FinancialAccount,
+        SensitiveCategory::SpecificIdentity,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SensitiveCategory::FinancialAccount => "financial-account",
+            SensitiveCategory::SpecificIdentity => "specific-identity",
+        }
+    }
+
+    pub fn title_zh(self) -> &'static str {
+        match self {
+            SensitiveCategory::FinancialAccount => "金融账户",
+            SensitiveCategory::SpecificIdentity => "特定身份",
+        }
+    }
+
+    /// The kinds in this category.
+    pub fn kinds(self) -> Vec<Kind> {
+        Kind::ALL
+            .into_iter()
+            .filter(|k| k.sensitive_category() == Some(self))
+            .collect()
+    }
+
+    /// Why the kinds are flagged, citing the law.
+    pub fn basis(self) -> &'static str {
+        match self {
+            SensitiveCategory::FinancialAccount => {
+                "PIPL Art. 28 names financial accounts (金融账户) as sensitive personal information"
+            }
+            SensitiveCategory::SpecificIdentity => {
+                "PIPL Art. 28 names specific identity (特定身份); identity-document numbers are not named in the Article itself, but GB/T 35273-2020 Annex B lists identity-card and passport numbers as sensitive and they are commonly treated so"
+            }
+        }
+    }
+}
+
+/// One finding: `text[start..end]` is an identifier of `kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Finding {
+    pub start: usize,
+    pub end: usize,
+    pub kind: Kind,
+}
+
+impl Finding {
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
+/// Candidate tokens, in order of preference where two start at the same byte.
+/// ASCII only (`-u`): every kind is written in ASCII, and ASCII word boundaries
+/// keep the automaton a DFA on Chinese text (a CJK character next to a digit is
+/// a boundary, as it should be).
+const CANDIDATES: &str = r"(?x-u)
+    # email: local part, @, dotted domain (validated afterwards)
+    [A-Za-z0-9._%+\-]+ @ [A-Za-z0-9\-]+ (?: \. [A-Za-z0-9\-]+ )+
+  | # IPv6: hex groups with at least two colons (an embedded IPv4 allowed)
+    [0-9A-Fa-f]{0,4} : [0-9A-Fa-f]{0,4} : [0-9A-Fa-f:.]*
+  | # IBAN, printed bare or in groups of four
+    \b [A-Z]{2} [0-9]{2} (?: \x20? [0-9A-Z]{4} )* (?: \x20? [0-9A-Z]{1,4} )? \b
+  | # Unified Social Credit Code (and bare 18-digit numbers)
+    \b [0-9A-Y]{2} [0-9]{6} [0-9A-Y]{10} \b
+  | # Chinese passport
+    \b (?: [EG] [0-9]{8} | E [A-Z] [0-9]{7} ) \b
+  | # digits with the separators numbers are written with; X ends resident IDs.
+    # A number starts after a non-word character: `v6 2001:db8::1` has no `6 2001`.
+    (?: \B (?: \(? \+ | \( ) | \b ) [0-9]+ (?: (?: [\x20\-.] | \) [\x20\-]? | [\x20\-]? \( ) [0-9]+ )* [Xx]?
+";
+
+/// The detectors, compiled once; cheap to share between threads (`&Detector`).
+#[derive(Clone, Debug)]
+pub struct Detector {
+    candidates: Regex,
+    enabled: [bool; 9],
+}
+
+/// The detectors could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PiiError {
+    #[error("Internal error (this is a bug): {0}")]
+    Internal(String),
+}
+
+impl Detector {
+    /// All detectors.
+    pub fn new() -> Result<Detector, PiiError> {
+        Detector::with_kinds(&Kind::ALL)
+    }
+
+    /// Only the given kinds.
+    pub fn with_kinds(kinds: &[Kind]) -> Result<Detector, PiiError> {
+        let mut enabled = [false; 9];
+        for kind in kinds {
+            enabled[kind.index()] = true;
+        }
+        let candidates = Regex::builder()
+            .configure(Regex::config().hybrid_cache_capacity(16 << 20))
+            .build(CANDIDATES)
+            .map_err(|e| {
+                PiiError::Internal(format!("the candidate pattern does not compile: {e}"))
+            })?;
+        Ok(Detector {
+            candidates,
+            enabled,
+        })
+    }
+
+    /// The kinds this detector reports.
+    pub fn kinds(&self) -> Vec<Kind> {
+        Kind::ALL
+            .into_iter()
+            .filter(|k| self.enabled[k.index()])
+            .collect()
+    }
+
+    /// The findings in `text`, in order, not overlapping.
+    pub fn find(&self, text: &str) -> Vec<Finding> {
+        let mut out = Vec::new();
+        self.find_into(text, &mut out);
+        out
+    }
+
+    /// Appends the findings in `text` to `out`.
+    pub fn find_into(&self, text: &str, out: &mut Vec<Finding>) {
+        let before = out.len();
+        let bytes = text.as_bytes();
+        let mut pos = 0;
+        while let Some(trigger) = next_trigger(bytes, pos) {
+            let (start, end) = island(bytes, pos, trigger);
+            pos = end;
+            // Nothing shorter than `a@b.cn`, `::1` or `1.1.1.1` is worth a search.
+            if end - start < 7 && !bytes[start..end].iter().any(|&b| b == b'@' || b == b':') {
+                continue;
+            }
+            // Search the island only; look-around still sees the bytes around it.
+            // Most candidates start where the search does, and an anchored
+            // search finds them without the reverse scan an unanchored one needs.
+            let mut at = start;
+            while at < end {
+                let input = Input::new(text).range(at..end);
+                let found = self
+                    .candidates
+                    .search(&input.clone().anchored(Anchored::Yes))
+                    .or_else(|| self.candidates.search(&input));
+                let Some(m) = found else { break };
+                at = classify(text, m.start(), m.end(), out);
+            }
+        }
+        if self.enabled.iter().any(|e| !e) {
+            let enabled = self.enabled;
+            let mut index = 0;
+            out.retain(|f| {
+                index += 1;
+                index <= before || enabled[f.kind.index()]
+            });
+        }
+    }
+}
+
+/// Bytes that can appear in a candidate other than a space: ASCII letters,
+/// digits and `._%+-@:()`.
+const TOKEN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'.' | b'_' | b'%' | b'+' | b'-' | b'@' | b':' | b'(' | b')'
+            );
+        b += 1;
+    }
+    table
+};
+
+/// Every kind holds a digit or an `@` (IPv6 addresses without any digit are
+/// not reported), so the search skips ahead to those bytes.
+const TRIGGER: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_digit() || b == b'@' as usize;
+        b += 1;
+    }
+    table
+};
+
+/// The first trigger byte at or after `from`, scanning 32 bytes at a time (a
+/// loop the compiler vectorises) and then byte by byte inside the block.
+fn next_trigger(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while at + 32 <= bytes.len() {
+        let block = &bytes[at..at + 32];
+        if block.iter().fold(false, |any, &b| {
+            any | (b.wrapping_sub(b'0') < 10) | (b == b'@')
+        }) {
+            return block
+                .iter()
+                .position(|&b| TRIGGER[b as usize])
+                .map(|p| at + p);
+        }
+        at += 32;
+    }
+    bytes[at..]
+        .iter()
+        .position(|&b| TRIGGER[b as usize])
+        .map(|p| at + p)
+}
+
+/// The island around `trigger`: the longest run of candidate bytes, where a
+/// single space counts between a digit, capital or `)` and a digit, capital
+/// or `(` (as in `4111 1111`, `DE89 3704`, `(212) 555`). Every candidate lies
+/// inside one island, and a candidate's first trigger precedes any space in
+/// it, so backing up from the trigger over non-space bytes finds its start.
+fn island(bytes: &[u8], floor: usize, trigger: usize) -> (usize, usize) {
+    let mut start = trigger;
+    while start > floor && TOKEN[bytes[start - 1] as usize] {
+        start -= 1;
+    }
+    let mut end = trigger;
+    while end < bytes.len() {
+        let b = bytes[end];
+        let joining_space = b == b' '
+            && matches!(bytes[end - 1], b'0'..=b'9' | b'A'..=b'Z' | b')')
+            && bytes
+                .get(end + 1)
+                .is_some_and(|n| matches!(n, b'0'..=b'9' | b'A'..=b'Z' | b'('));
+        if !TOKEN[b as usize] && !joining_space {
+            break;
+        }
+        end += 1;
+    }
+    (start, end)
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Whether `text[start..end]` stands alone: no letter or digit touches it.
+fn bounded(bytes: &[u8], start: usize, end: usize) -> bool {
+    (start == 0 || !is_word(bytes[start - 1])) && (end >= bytes.len() || !is_word(bytes[end]))
+}
+
+/// Turns one candidate token into findings; returns where to search next.
+fn classify(text: &str, start: usize, end: usize, out: &mut Vec<Finding>) -> usize {
+    let bytes = text.as_bytes();
+    let token = &bytes[start..end];
+    let final_x = matches!(token.last(), Some(b'X' | b'x'));
+    let letters = token[..token.len() - usize::from(final_x)]
+        .iter()
+        .any(u8::is_ascii_alphabetic);
+    if token.contains(&b'@') {
+        classify_email(text, start, end, out);
+    } else if token.contains(&b':') {
+        // An address that ends a sentence leaves its full stop out.
+        let trimmed = start + token.iter().rposition(|&b| b != b'.').map_or(0, |p| p + 1);
+        let colon_after = end < bytes.len() && bytes[end] == b':';
+        if trimmed > start
+            && bounded(bytes, start, trimmed)
+            && !colon_after
+            && validate::ipv6(&text[start..trimmed])
+        {
+            out.push(Finding {
+                start,
+                end: trimmed,
+                kind: Kind::IpAddress,
+            });
+        }
+    } else if letters {
+        classify_code(text, start, end, out);
+    } else {
+        // Digits and separators, perhaps ending with the X of a resident ID.
+        return classify_digits(text, start, end, out);
+    }
+    end
+}
+
+fn classify_email(text: &str, mut start: usize, end: usize, out: &mut Vec<Finding>) {
+    let bytes = text.as_bytes();
+    // The local part may not start with punctuation; a token such as
+    // `...john@example.com` starts at `john`.
+    while start < end && !bytes[start].is_ascii_alphanumeric() {
+        start += 1;
+    }
+    if start > 0 && is_word(bytes[start - 1]) {
+        return;
+    }
+    // A domain never ends with a hyphen; `a@b.com-` ends at `com`.
+    let mut end = end;
+    while end > start && bytes[end - 1] == b'-' {
+        end -= 1;
+    }
+    if end < bytes.len() && (is_word(bytes[end]) || bytes[end] == b'@') {
+        return;
+    }
+    if validate::email(&text[start..end]) {
+        out.push(Finding {
+            start,
+            end,
+            kind: Kind::Email,
+        });
+    }
+}
+
+/// Tokens with capital letters: IBAN, USCC, passport.
+fn classify_code(text: &str, start: usize, end: usize, out: &mut Vec<Finding>) {
+    let bytes = text.as_bytes();
+    if !bounded(bytes, start, end) {
+        return;
+    }
+    let token = &bytes[start..end];
+    if token.len() == 18 && validate::cn_uscc(token) {
+        out.push(Finding {
+            start,
+            end,
+            kind: Kind::CnUscc,
+        });
+        return;
+    }
+    if token.len() == 9 && passport_shape(token) {
+        if passport_context(text, start) {
+            out.push(Finding {
+                start,
+                end,
+                kind: Kind::CnPassport,
+            });
+        }
+        return;
+    }
+    // IBAN: the whole token, or without trailing groups that follow it.
+    let mut stop = end;
+    loop {
+        let candidate = &bytes[start..stop];
+        if candidate.len() < 15 {
+            return;
+        }
+        if iban_layout(candidate) {
+            let compact: Vec<u8> = candidate.iter().copied().filter(|&b| b != b' ').collect();
+            if validate::iban(&compact) {
+                out.push(Finding {
+                    start,
+                    end: stop,
+                    kind: Kind::Iban,
+                });
+                return;
+            }
+        }
+        match candidate.iter().rposition(|&b| b == b' ') {
+            Some(space) => stop = start + space,
+            None => return,
+        }
+    }
+}
+
+/// Printed IBANs are either bare or in groups of four separated by single
+/// spaces, the last group shorter.
+fn iban_layout(candidate: &[u8]) -> bool {
+    if !candidate.contains(&b' ') {
+        return true;
+    }
+    let groups: Vec<&[u8]> = candidate.split(|&b| b == b' ').collect();
+    let last = groups.len() - 1;
+    groups.iter().enumerate().all(|(i, g)| {
+        if i < last {
+            g.len() == 4
+        } else {
+            (1..=4).contains(&g.len())
+        }
+    })
+}
+
+fn passport_shape(token: &[u8]) -> bool {
+    match token {
+        [b'E' | b'G', rest @ ..] if rest.iter().all(u8::is_ascii_digit) => true,
+        [b'E', letter, rest @ ..] => {
+            letter.is_ascii_uppercase()
+                && !matches!(letter, b'I' | b'O')
+                && rest.iter().all(u8::is_ascii_digit)
+        }
+        _ => false,
+    }
+}
+
+/// How far before a candidate a context word may stand, in bytes.
+const CONTEXT_BYTES: usize = 48;
+
+fn window_before(text: &str, start: usize) -> &str {
+    let mut from = start.saturating_sub(CONTEXT_BYTES);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    &text[from..start]
+}
+
+fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+fn passport_context(text: &str, start: usize) -> bool {
+    let window = window_before(text, start);
+    window.contains("护照")
+        || window.contains("護照")
+        || contains_ignore_ascii_case(window, "passport")
+}
+
+fn uscc_context(text: &str, start: usize) -> bool {
+    let window = window_before(text, start);
+    window.contains("信用代码")
+        || window.contains("信用代碼")
+        || contains_ignore_ascii_case(window, "credit code")
+        || contains_ignore_ascii_case(window, "uscc")
+}
+
+fn ssn_context(text: &str, start: usize) -> bool {
+    let window = window_before(text, start);
+    ["ssn", "social security", "ss#", "ss no"]
+        .iter()
+        .any(|w| contains_ignore_ascii_case(window, w))
+        || window.contains("社会安全号")
+        || window.contains("社會安全號")
+}
+
+/// One digit group of a numeric token, with what precedes it.
+#[derive(Clone, Copy, Debug)]
+struct Group {
+    /// Byte range of the digits (and a final `X`) in the text.
+    start: usize,
+    end: usize,
+    /// The separator before this group: empty for the first group.
+    sep_start: usize,
+}
+
+/// A separator as far as formats care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sep {
+    Space,
+    Hyphen,
+    Dot,
+    /// Any separator with a parenthesis in it.
+    Paren,
+}
+
+fn sep_kind(sep: &[u8]) -> Sep {
+    if sep.iter().any(|&b| b == b'(' || b == b')') {
+        Sep::Paren
+    } else if sep.contains(&b'-') {
+        Sep::Hyphen
+    } else if sep.contains(&b'.') {
+        Sep::Dot
+    } else {
+        Sep::Space
+    }
+}
+
+/// The most groups and digits one finding can span.
+const MAX_GROUPS: usize = 8;
+const MAX_DIGITS: usize = 21;
+
+/// Tokens of digits and separators: cards, resident IDs, SSNs, IPv4, phones.
+/// Returns where to search next: the token's end, or the start of its last
+/// group when no finding used that group and a space precedes it, since the
+/// group may begin something else (`5 12345@qq.com`, `12 2001:db8::1`).
+fn classify_digits(text: &str, start: usize, end: usize, out: &mut Vec<Finding>) -> usize {
+    let bytes = text.as_bytes();
+    // Too short for any kind (the shortest is an IPv4 address such as 1.1.1.1).
+    if end - start < 7 {
+        return end;
+    }
+    // Most tokens have a few groups: keep them on the stack.
+    const STACK: usize = 24;
+    let mut stack = [Group {
+        start: 0,
+        end: 0,
+        sep_start: 0,
+    }; STACK];
+    let mut heap: Vec<Group> = Vec::new();
+    let mut n = 0;
+    let mut i = start;
+    let mut sep_start = start;
+    while i < end {
+        if bytes[i].is_ascii_digit() {
+            let g = i;
+            while i < end && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i < end && (bytes[i] == b'X' || bytes[i] == b'x') {
+                i += 1;
+            }
+            let group = Group {
+                start: g,
+                end: i,
+                sep_start,
+            };
+            if n < STACK {
+                stack[n] = group;
+            } else {
+                if heap.is_empty() {
+                    heap.extend_from_slice(&stack);
+                }
+                heap.push(group);
+            }
+            n += 1;
+            sep_start = i;
+        } else {
+            i += 1;
+        }
+    }
+    let groups: &[Group] = if n <= STACK { &stack[..n] } else { &heap };
+    let mut first = 0;
+    while first < n {
+        // A finding may start inside a token only after a space, and end
+        // inside it only before one: `3.14159265358` holds no phone number.
+        if first > 0 && !separator_has_space(bytes, &groups[first]) {
+            first += 1;
+            continue;
+        }
+        let mut found = None;
+        let mut digits = 0;
+        let mut last_ok = first;
+        for (j, g) in groups.iter().enumerate().skip(first).take(MAX_GROUPS) {
+            digits += g.end - g.start;
+            if digits > MAX_DIGITS {
+                break;
+            }
+            last_ok = j;
+        }
+        for last in (first..=last_ok).rev() {
+            if last + 1 < n && !separator_has_space(bytes, &groups[last + 1]) {
+                continue;
+            }
+            if continues_layout(bytes, &groups[..n], first, last) {
+                continue;
+            }
+            let (at_start, at_end) = (first == 0, last + 1 == n);
+            if let Some(finding) =
+                validate_groups(text, start, &groups[first..=last], at_start, at_end)
+            {
+                found = Some((finding, last));
+                break;
+            }
+        }
+        match found {
+            Some((finding, last)) => {
+                out.push(finding);
+                first = last + 1;
+            }
+            None => first += 1,
+        }
+    }
+    let used_last = out.last().is_some_and(|f| f.end == end && f.start >= start);
+    match groups.last() {
+        Some(last) if n > 1 && !used_last && separator_has_space(bytes, last) => last.start,
+        _ => end,
+    }
+}
+
+/// Whether the token goes on with the layout of `groups[first..=last]` on
+/// either side — the same separator once more — so that the groups are a
+/// piece of a longer number: `6277 0403 6393 5759 194` holds no 16-digit card.
+fn continues_layout(bytes: &[u8], groups: &[Group], first: usize, last: usize) -> bool {
+    if first == last {
+        return false;
+    }
+    let sep = |g: &Group| &bytes[g.sep_start..g.start];
+    let inner = sep(&groups[first + 1]);
+    if groups[first + 2..=last].iter().any(|g| sep(g) != inner) {
+        return false;
+    }
+    (first > 0 && sep(&groups[first]) == inner)
+        || groups.get(last + 1).is_some_and(|g| sep(g) == inner)
+}
+
+fn separator_has_space(bytes: &[u8], group: &Group) -> bool {
+    bytes[group.sep_start..group.start].contains(&b' ')
+}
+
+/// The kind of the digit groups `groups`, most specific first; `at_token_start`
+/// when the first group opens the token (so a `+` or `(` before it belongs),
+/// `at_token_end` when the last group closes it.
+fn validate_groups(
+    text: &str,
+    token_start: usize,
+    groups: &[Group],
+    at_token_start: bool,
+    at_token_end: bool,
+) -> Option<Finding> {
+    let bytes = text.as_bytes();
+    let first = groups[0];
+    let last = groups[groups.len() - 1];
+    // What stands before the first digit: `+`, `(` or `(+` at the start of the
+    // token, or what follows the last space of the separator inside it.
+    let lead_start = if at_token_start {
+        token_start
+    } else {
+        let sep = &bytes[first.sep_start..first.start];
+        first.sep_start + sep.iter().rposition(|&b| b == b' ').map_or(0, |p| p + 1)
+    };
+    let lead = &bytes[lead_start..first.start];
+    let plus = at_token_start && lead.contains(&b'+');
+
+    let mut digits = [0u8; MAX_DIGITS];
+    let mut count = 0;
+    for g in groups {
+        for &b in &bytes[g.start..g.end] {
+            *digits.get_mut(count)? = b;
+            count += 1;
+        }
+    }
+    let digits = &digits[..count];
+    // The candidate pattern puts an X only at the very end of a token.
+    let ends_with_x = matches!(digits.last(), Some(b'X' | b'x'));
+    if last.end < bytes.len() && is_word(bytes[last.end]) {
+        return None;
+    }
+    // At most MAX_GROUPS groups reach here (see classify_digits).
+    let mut length_buf = [0usize; MAX_GROUPS];
+    let mut sep_buf = [Sep::Space; MAX_GROUPS];
+    for (i, g) in groups.iter().enumerate() {
+        *length_buf.get_mut(i)? = g.end - g.start;
+        if i > 0 {
+            sep_buf[i - 1] = sep_kind(&bytes[g.sep_start..g.start]);
+        }
+    }
+    let lengths = &length_buf[..groups.len()];
+    let seps = &sep_buf[..groups.len() - 1];
+    let uniform = |allowed: &[Sep]| {
+        seps.first()
+            .is_none_or(|s| allowed.contains(s) && seps.iter().all(|t| t == s))
+    };
+    let plain = lead.is_empty() && !seps.contains(&Sep::Paren);
+    let finding = |start: usize, kind: Kind| {
+        let before_ok = start == 0 || !is_word(bytes[start - 1]);
+        before_ok.then_some(Finding {
+            start,
+            end: last.end,
+            kind,
+        })
+    };
+    let id_layout =
+        lengths == [18] || (lengths == [6, 8, 4] && uniform(&[Sep::Space, Sep::Hyphen]));
+
+    if ends_with_x {
+        // Only resident IDs (and rarely a credit code) end with X.
+        if plain && id_layout && validate::cn_resident_id(digits) {
+            return finding(first.start, Kind::CnResidentId);
+        }
+        if plain && lengths == [18] && validate::cn_uscc(digits) {
+            return finding(first.start, Kind::CnUscc);
+        }
+        return None;
+    }
+    if plain {
+        // An all-digit credit code can also have a resident ID's shape; a
+        // label such as 信用代码 or "credit code" just before decides.
+        if lengths == [18] && validate::cn_uscc(digits) && uscc_context(text, first.start) {
+            return finding(first.start, Kind::CnUscc);
+        }
+        if digits.len() == 18 && id_layout {
+            if validate::cn_resident_id(digits) {
+                return finding(first.start, Kind::CnResidentId);
+            }
+            // A province code and a birth date where a resident ID has them:
+            // a mistyped ID, not a card or a credit code that happens to pass.
+            if validate::cn_resident_id_shape(digits) {
+                return None;
+            }
+        }
+        if card_layout(lengths)
+            && uniform(&[Sep::Space, Sep::Hyphen])
+            && validate::payment_card(digits)
+        {
+            return finding(first.start, Kind::PaymentCard);
+        }
+        if lengths == [18] && validate::cn_uscc(digits) {
+            return finding(first.start, Kind::CnUscc);
+        }
+        if validate::us_ssn(digits)
+            && ((lengths == [3, 2, 4] && uniform(&[Sep::Hyphen, Sep::Space]))
+                || (lengths == [9] && ssn_context(text, first.start)))
+        {
+            return finding(first.start, Kind::UsSsn);
+        }
+        if lengths.len() == 4 && uniform(&[Sep::Dot]) {
+            let span = &bytes[first.start..last.end];
+            return if validate::ipv4(span) {
+                finding(first.start, Kind::IpAddress)
+            } else {
+                None
+            };
+        }
+    }
+    let number = PhoneCandidate {
+        bytes,
+        lead_start,
+        groups,
+        lengths,
+        seps,
+        plus,
+        digits,
+        whole: at_token_start && at_token_end,
+    };
+    number.start().and_then(|start| finding(start, Kind::Phone))
+}
+
+/// Card numbers are printed bare, in groups of four (the last shorter), or as
+/// American Express (4-6-5) and Diners Club (4-6-4) print them.
+fn card_layout(lengths: &[usize]) -> bool {
+    match lengths {
+        [n] => (13..=19).contains(n),
+        [4, 6, 5] | [4, 6, 4] => true,
+        [init @ .., last] => init.iter().all(|&l| l == 4) && (1..=4).contains(last),
+        [] => false,
+    }
+}
+
+/// Digit groups that may be a phone number.
+struct PhoneCandidate<'a> {
+    bytes: &'a [u8],
+    /// Where a `+`, `(` or `(+` before the first group starts (the first group's start if none).
+    lead_start: usize,
+    groups: &'a [Group],
+    lengths: &'a [usize],
+    seps: &'a [Sep],
+    plus: bool,
+    digits: &'a [u8],
+    /// The groups are the whole token: nothing but spaces and letters around them.
+    whole: bool,
+}
+
+impl PhoneCandidate<'_> {
+    /// Where the phone number starts, if it is one.
+    fn start(&self) -> Option<usize> {
+        let first = self.groups[0];
+        if !parens_balanced(self.bytes, self.lead_start, self.groups) {
+            // An unclosed `(` before the number (as in `(+86 138...`) is left
+            // out of the finding; any other unbalanced parenthesis is no phone format.
+            if self.bytes[self.lead_start] != b'(' || self.lead_start >= first.start {
+                return None;
+            }
+            let inner = PhoneCandidate {
+                lead_start: self.lead_start + 1,
+                ..*self
+            };
+            return if parens_balanced(self.bytes, inner.lead_start, self.groups) {
+                inner.start()
+            } else {
+                None
+            };
+        }
+        let lead = &self.bytes[self.lead_start..first.start];
+        let start = self.lead_start;
+        let (lengths, seps, digits) = (self.lengths, self.seps, self.digits);
+        let international = if self.plus {
+            Some(digits)
+        } else if lead.is_empty() {
+            // `0086 138...`: the international prefix and the country code
+            // make the first group (or the whole number is a Chinese one).
+            digits.strip_prefix(b"00").filter(|number| {
+                let code = validate::country_code(number);
+                code.is_some_and(|(cc, w)| lengths[0] == 2 + w || (cc == 86 && lengths.len() == 1))
+            })
+        } else {
+            None
+        };
+        if let Some(number) = international {
+            // Numbers of other countries have no length we check, so they
+            // must not be followed by more digit groups: `+44 1234 5678 9012
+            // 3456` is not taken for `+44 1234 5678 9012`.
+            let fixed_length = matches!(validate::country_code(number), Some((1 | 86, _)));
+            return (validate::e164(number) && (fixed_length || self.whole)).then_some(start);
+        }
+        let same = seps.first().is_none_or(|s| seps.iter().all(|t| t == s));
+        let mobile_layout = lengths == [11]
+            || (lengths == [3, 4, 4] && same && matches!(seps[0], Sep::Space | Sep::Hyphen));
+        if mobile_layout && lead.is_empty() && validate::cn_mobile(digits) {
+            return Some(start);
+        }
+        if digits.len() == 10 && validate::nanp(digits) && nanp_layout(lengths, seps, lead) {
+            return Some(start);
+        }
+        // 1-212-555-0123, 1 (212) 555-0123
+        if digits.len() == 11
+            && digits[0] == b'1'
+            && lengths[0] == 1
+            && lead.is_empty()
+            && validate::nanp(&digits[1..])
+        {
+            let inner_lead: &[u8] = if seps[0] == Sep::Paren { b"(" } else { b"" };
+            if matches!(seps[0], Sep::Paren | Sep::Space | Sep::Hyphen | Sep::Dot)
+                && nanp_layout(&lengths[1..], &seps[1..], inner_lead)
+            {
+                return Some(start);
+            }
+        }
+        None
+    }
+}
+
+/// NANP numbers are written `(212) 555-0123`, `212-555-0123`, `212.555.0123`
+/// or `212 555 0123`; ten bare digits are too often something else.
+fn nanp_layout(lengths: &[usize], seps: &[Sep], lead: &[u8]) -> bool {
+    match (lengths, seps) {
+        ([3, 3, 4], [Sep::Paren, b]) => lead == b"(" && *b != Sep::Paren,
+        ([3, 3, 4], [a, b]) => a == b && *a != Sep::Paren && lead.is_empty(),
+        _ => false,
+    }
+}
+
+/// Whether every `(` in the number is closed by the next `)` and vice versa.
+fn parens_balanced(bytes: &[u8], lead_start: usize, groups: &[Group]) -> bool {
+    let mut open = false;
+    let mut check = |range: &[u8]| -> bool {
+        for &b in range {
+            match b {
+                b'(' if open => return false,
+                b'(' => open = true,
+                b')' if !open => return false,
+                b')' => open = false,
+                _ => {}
+            }
+        }
+        true
+    };
+    if !check(&bytes[lead_start..groups[0].start]) {
+        return false;
+    }
+    for g in &groups[1..] {
+        if !check(&bytes[g.sep_start..g.start]) {
+            return false;
+        }
+    }
+    !open
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidate_pattern_compiles() {
+        assert!(Regex::new(CANDIDATES).is_ok());
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for kind in Kind::ALL {
+            assert_eq!(kind.as_str().parse::<Kind>(), Ok(kind));
+            assert_eq!(Kind::ALL[kind.index()], kind);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Runs every detector case in `testdata/pii/*.yaml` (see the header of
+//! `cases.yaml` for the format) and reports all failures at once.
+
+use std::path::Path;
+
+use accord_model::doc::Document;
+use accord_scan::pii::{Detector, Kind};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    name: String,
+    text: String,
+    expect: Vec<(Kind, String)>,
+}
+
+/// The expected byte spans: each text found in order of appearance.
+fn expected_spans(case: &Case) -> Result<Vec<(usize, usize, Kind)>, String> {
+    let mut from = 0;
+    let mut spans = Vec::new();
+    for (kind, needle) in &case.expect {
+        let Some(at) = case.text[from..].find(needle.as_str()) else {
+            return Err(format!(
+                "`{needle}` does not occur in the text after byte {from}"
+            ));
+        };
+        let start = from + at;
+        spans.push((start, start + needle.len(), *kind));
+        from = start + needle.len();
+    }
+    Ok(spans)
+}
+
+#[test]
+fn detector_cases() {
+    let detector = Detector::new().expect("detector");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/pii");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("testdata/pii")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for file in &files {
+        let source = std::fs::read_to_string(file).expect("read cases");
+        let document = Document::parse(&source, &file.display().to_string()).expect("parse cases");
+        let cases: Vec<Case> = document.deserialize().expect("cases");
+        for case in &cases {
+            ran += 1;
+            let want = match expected_spans(case) {
+                Ok(spans) => spans,
+                Err(e) => {
+                    failures.push(format!("{}: {e}", case.name));
+                    continue;
+                }
+            };
+            let got: Vec<(usize, usize, Kind)> = detector
+                .find(&case.text)
+                .into_iter()
+                .map(|f| (f.start, f.end, f.kind))
+                .collect();
+            if got != want {
+                let show = |spans: &[(usize, usize, Kind)]| {
+                    spans
+                        .iter()
+                        .map(|&(s, e, k)| format!("{k} `{}`", &case.text[s..e]))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                failures.push(format!(
+                    "{}:\n    text:     {}\n    expected: [{}]\n    found:    [{}]",
+                    case.name,
+                    case.text,
+                    show(&want),
+                    show(&got)
+                ));
+            }
+        }
+    }
+    assert!(ran > 40, "only {ran} cases ran");
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} detector cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Restricting the detector to some kinds drops the others, and only them.
+#[test]
+fn with_kinds_filters() {
+    let text = "mail a@example.com, card 4111 1111 1111 1111, ip 10.0.0.1";
+    let only = Detector::with_kinds(&[Kind::PaymentCard, Kind::IpAddress]).expect("detector");
+    let kinds: Vec<Kind> = only.find(text).iter().map(|f| f.kind).collect();
+    assert_eq!(kinds, [Kind::PaymentCard, Kind::IpAddress]);
+}
