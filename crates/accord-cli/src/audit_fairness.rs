@@ -102,7 +102,7 @@ pub struct FairnessArgs {
     /// Exit 1 when this is found.
     #[arg(long, value_enum, default_value_t = FairnessFailOn::Never)]
     fail_on: FairnessFailOn,
-    /// Threads that count rows, besides the one reading (default: the number of cores less one, at least one).
+    /// Threads that count rows, besides the one reading (default: the number of cores less one, 1 to 4).
     #[arg(long, value_name = "N", hide = true)]
     threads: Option<usize>,
 }
@@ -187,6 +187,8 @@ impl Progress {
     }
 }
 
+/// Counting threads: one core is the reader's; more than four never keep up
+/// with less than the reader gives them, and each holds two batches in flight.
 fn workers(requested: Option<usize>) -> usize {
     requested
         .unwrap_or_else(|| {
@@ -194,6 +196,7 @@ fn workers(requested: Option<usize>) -> usize {
                 .map(|n| n.get())
                 .unwrap_or(2)
                 .saturating_sub(1)
+                .min(4)
         })
         .max(1)
 }

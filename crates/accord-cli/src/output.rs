@@ -99,6 +99,28 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut file = tempfile::NamedTempFile::new_in(dir)
         .map_err(|e| anyhow::anyhow!("Cannot write to `{}`: {e}", dir.display()))?;
     file.write_all(bytes)?;
+    persist(file, path)
+}
+
+/// SHA-256 of a file's bytes as stored (lowercase hex), read in 1 MiB blocks.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Syncs a finished temporary file and renames it over `path`.
+pub fn persist(file: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> {
     file.as_file().sync_all()?;
     // A temporary file is private (0600); the result should have the mode the
     // file it replaces had, or the usual 0644 for a new file.

@@ -4,7 +4,7 @@
 //! kind `keyword-scan`.
 
 use std::collections::BTreeMap;
-use std::io::{BufWriter, IsTerminal, Read, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use serde::Serialize;
 use serde_json::json;
-use sha2::Digest as _;
 
 use accord_data::{Compression, Input};
 use accord_model::Diagnostic;
@@ -993,10 +992,10 @@ fn evidence(
     let mut digests = Vec::new();
     // An input that cannot be read has no digest (it was reported and skipped).
     for input in inputs {
-        digests.push(json!({"path": input.display, "sha256": sha256_file(&input.path).ok()}));
+        digests.push(json!({"path": input.display, "sha256": crate::output::sha256_file(&input.path).ok()}));
     }
     for list in lists {
-        digests.push(json!({"path": list.display().to_string(), "sha256": sha256_file(list)?, "role": "keyword-list"}));
+        digests.push(json!({"path": list.display().to_string(), "sha256": crate::output::sha256_file(list).with_context(|| format!("Cannot read `{}`", list.display()))?, "role": "keyword-list"}));
     }
     // Names of the flagged sources, and the sources with the highest rates: at most
     // EVIDENCE_SOURCES of each, so that the file stays small with many sources.
@@ -1056,27 +1055,6 @@ fn evidence(
     }))
 }
 
-/// SHA-256 of a file's bytes as stored (hex).
-fn sha256_file(path: &Path) -> anyhow::Result<String> {
-    let mut file =
-        std::fs::File::open(path).with_context(|| format!("Cannot read `{}`", path.display()))?;
-    let mut hasher = sha2::Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let n = file
-            .read(&mut buffer)
-            .with_context(|| format!("Cannot read `{}`", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
-}
 
 #[cfg(test)]
 mod tests {

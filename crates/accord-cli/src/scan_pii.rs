@@ -27,7 +27,6 @@ use accord_scan::pii::{self, Counts, Detector, Kind, Redaction, ScanTotals, Thre
 use anyhow::Context as _;
 use clap::ValueEnum;
 use serde_json::{Value, json};
-use sha2::Digest as _;
 
 #[derive(clap::Args, Debug)]
 #[command(
@@ -692,28 +691,12 @@ impl Sink {
     fn finish(mut self) -> anyhow::Result<()> {
         self.stdout.flush()?;
         if let Some((path, file)) = self.target.take() {
-            file.as_file().sync_all()?;
-            persist(file, &path)?;
+            crate::output::persist(file, &path)?;
         }
         Ok(())
     }
 }
 
-/// Renames a finished temporary file over `path`, with the usual file mode.
-fn persist(file: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)
-            .map(|m| m.permissions().mode() & 0o7777)
-            .unwrap_or(0o644);
-        file.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))?;
-    }
-    file.persist(path)
-        .map_err(|e| anyhow::anyhow!("Cannot write `{}`: {}", path.display(), e.error))?;
-    Ok(())
-}
 
 fn unit_name(format: Format) -> &'static str {
     match format {
@@ -886,28 +869,12 @@ fn input_digests(inputs: &[Input], summaries: &[FileSummary]) -> Vec<Value> {
         .zip(summaries)
         .filter(|(_, s)| s.error.is_none())
         .map(|(input, _)| {
-            let digest = file_sha256(&input.path).unwrap_or_default();
+            let digest = crate::output::sha256_file(&input.path).unwrap_or_default();
             json!({"path": input.display, "sha256": digest})
         })
         .collect()
 }
 
-fn file_sha256(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = sha2::Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buffer)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-    }
-    Ok(hasher.finalize().iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    }))
-}
 
 /// Where redacted copies go.
 struct RedactPlan {
@@ -1004,7 +971,7 @@ fn redact_input(
         .into_inner()
         .map_err(|e| anyhow::anyhow!("{}", e.error()))?;
     file.as_file().sync_all()?;
-    persist(file, target)
+    crate::output::persist(file, target)
 }
 
 /// Plain text: the file's own bytes, read in step with `accord_data`'s units

@@ -53,7 +53,7 @@ impl fmt::Display for FilterError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Invalid --where filter at column {}: {}\n  {}\n  {}^",
+            "Invalid filter at column {}: {}\n  {}\n  {}^",
             self.column,
             self.message,
             self.filter,
