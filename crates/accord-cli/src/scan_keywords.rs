@@ -992,7 +992,9 @@ fn evidence(
     let mut digests = Vec::new();
     // An input that cannot be read has no digest (it was reported and skipped).
     for input in inputs {
-        digests.push(json!({"path": input.display, "sha256": crate::output::sha256_file(&input.path).ok()}));
+        digests.push(
+            json!({"path": input.display, "sha256": crate::output::sha256_file(&input.path).ok()}),
+        );
     }
     for list in lists {
         digests.push(json!({"path": list.display().to_string(), "sha256": crate::output::sha256_file(list).with_context(|| format!("Cannot read `{}`", list.display()))?, "role": "keyword-list"}));
@@ -1054,7 +1056,6 @@ fn evidence(
         "passed": passed,
     }))
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -697,7 +697,6 @@ impl Sink {
     }
 }
 
-
 fn unit_name(format: Format) -> &'static str {
     match format {
         Format::Text => "chunks",
@@ -874,7 +873,6 @@ fn input_digests(inputs: &[Input], summaries: &[FileSummary]) -> Vec<Value> {
         })
         .collect()
 }
-
 
 /// Where redacted copies go.
 struct RedactPlan {
