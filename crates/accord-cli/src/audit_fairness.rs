@@ -2,13 +2,12 @@
 //! four-fifths screen and the NYC LL144 bias-audit tables from a CSV, JSON
 //! lines or Parquet table; writes `evidence/v1` of kind `fairness-audit`.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use sha2::Digest as _;
 
 use accord_data::{DataError, Input, TableOptions};
 use accord_fairness::engine::{self, AuditSpec};
@@ -117,25 +116,6 @@ fn quote(items: &[String]) -> String {
         .map(|i| format!("`{i}`"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// SHA-256 of a file's bytes as stored (hex).
-fn sha256_file(path: &std::path::Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = sha2::Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buffer)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
 }
 
 /// A spinner on stderr once reading has taken more than a second, when stderr is a terminal.
@@ -306,7 +286,7 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
         .spawn(move || {
             paths
                 .into_iter()
-                .map(|(display, path)| (display, sha256_file(&path)))
+                .map(|(display, path)| (display, crate::output::sha256_file(&path)))
                 .collect::<Vec<_>>()
         })
         .context("Cannot start a thread")?;
