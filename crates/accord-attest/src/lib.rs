@@ -28,6 +28,7 @@ pub mod agreement;
 pub mod dsse;
 pub mod keys;
 pub mod recognise;
+pub mod report;
 pub mod statement;
 pub mod verify;
 

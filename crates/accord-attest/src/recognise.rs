@@ -19,7 +19,8 @@ use serde::Serialize;
 
 use accord_assess::crosswalk::Recognition;
 use accord_assess::{Assessor, Options, ProfileInput};
-use accord_model::{Relation, Status};
+use accord_model::facts::FactValue;
+use accord_model::{Relation, Status, markets};
 use accord_rules::RuleSet;
 
 use crate::agreement::{Conditions, Scope};
@@ -38,6 +39,9 @@ pub struct RecognitionReport {
     pub name: Option<String>,
     /// The date the target jurisdiction's law is applied as of.
     pub as_of: String,
+    /// True when the profile does not list the jurisdiction among its markets
+    /// and was assessed as if placed on it.
+    pub market_added: bool,
     pub classifications: Vec<TargetClassification>,
     pub obligations: Vec<RecognisedObligation>,
     pub summary: RecognitionSummary,
@@ -114,7 +118,28 @@ pub fn recognise(
             jurisdictions: vec![jurisdiction.to_string()],
         },
     };
-    let assessment = assessor.assess(profile);
+    // Recognition asks what the jurisdiction would require of this system on
+    // its market: assess it as placed there even if the profile does not list it.
+    let mut placed = None;
+    let market_added = match rules.registry.index_of("markets") {
+        Some(i) => match profile.values.get(i) {
+            Some(Some(FactValue::Set(markets)))
+                if !markets.iter().any(|m| {
+                    markets::is_within(jurisdiction, m) || markets::is_within(m, jurisdiction)
+                }) =>
+            {
+                let mut copy = profile.clone();
+                let mut list = markets.clone();
+                list.push(jurisdiction.to_string());
+                copy.values[i] = Some(FactValue::Set(list));
+                placed = Some(copy);
+                true
+            }
+            _ => false,
+        },
+        None => false,
+    };
+    let assessment = assessor.assess(placed.as_ref().unwrap_or(profile));
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let mut classifications = Vec::new();
     let mut obligations = Vec::new();
@@ -150,12 +175,14 @@ pub fn recognise(
                 let Some(control) = predicate.controls.iter().find(|c| c.id == mapping.id) else {
                     continue;
                 };
-                if control.evidence != accord_model::EvidenceStatus::Satisfied {
+                if control.evidence == accord_model::EvidenceStatus::Partial {
                     reasons.push(format!(
                         "control `{}` is attested as {}, not satisfied",
                         mapping.id,
                         evidence_word(control.evidence)
                     ));
+                }
+                if control.evidence != accord_model::EvidenceStatus::Satisfied {
                     continue;
                 }
                 if let Some(scope) = trusted.scope {
@@ -290,6 +317,7 @@ pub fn recognise(
         as_of: as_of.to_string(),
         classifications,
         obligations,
+        market_added,
         summary,
         rulepack_differences,
     }

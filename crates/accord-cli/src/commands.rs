@@ -1106,6 +1106,10 @@ pub fn schema(name: SchemaName) -> anyhow::Result<ExitCode> {
         SchemaName::Rulepack => schemars::schema_for!(accord_rules::pack::Manifest),
         SchemaName::Rules => schemars::schema_for!(accord_rules::pack::RuleFile),
         SchemaName::Controls => schemars::schema_for!(accord_rules::pack::CatalogueFile),
+        SchemaName::Agreement => {
+            schemars::schema_for!(accord_attest::agreement::AgreementFile)
+        }
+        SchemaName::Attestation => schemars::schema_for!(accord_attest::Statement),
     };
     emit(None, &json(&schema)?)?;
     Ok(ExitCode::SUCCESS)

@@ -1,5 +1,6 @@
 //! `accord`: AI regulation as data. The only crate that prints.
 
+mod attest;
 mod audit_fairness;
 mod commands;
 mod input;
@@ -91,6 +92,15 @@ enum Command {
     /// Audit data: fairness and bias-audit metrics; writes evidence.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Make an Ed25519 key pair for signing attestations.
+    Keygen(attest::KeygenArgs),
+    /// Sign an assessment and its evidence as an in-toto attestation (DSSE envelope).
+    Certify(attest::CertifyArgs),
+    /// Verify an attestation offline, and with --as see which obligations of a jurisdiction it meets.
+    #[command(
+        after_help = "Examples:\n  accord verify att.json --key keys/accord.pub\n  accord verify att.json --trust agreement.yaml --as CN --format html --output recognition.html\n  accord verify att.json --key keys/accord.pub --profile examples/cv-screening.yaml --evidence audit.json\n\nExit codes: 0 verified (and --fail-on not hit); 1 rejected, with the check that failed and a stable reason code; 2 bad input."
+    )]
+    Verify(attest::VerifyArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -237,6 +247,10 @@ pub enum SchemaName {
     Rulepack,
     Rules,
     Controls,
+    /// A recognition agreement (agreement/v1).
+    Agreement,
+    /// The in-toto statement inside an attestation's DSSE envelope.
+    Attestation,
 }
 
 #[derive(Args, Debug)]
@@ -270,6 +284,9 @@ fn main() -> ExitCode {
         Command::Scan(ScanCommand::Pii(args)) => scan_pii::run(args),
         Command::Scan(ScanCommand::Keywords(args)) => scan_keywords::run(args),
         Command::Audit(AuditCommand::Fairness(args)) => audit_fairness::run(args),
+        Command::Keygen(args) => attest::keygen(args),
+        Command::Certify(args) => attest::certify(args),
+        Command::Verify(args) => attest::verify(args),
     };
     match result {
         Ok(code) => code,
