@@ -252,7 +252,7 @@ pub fn recognise(
                     .filter(|m| m.relation.covers())
                     .map(|m| format!("`{}` ({})", m.id, control_title(rules, &m.id).0))
                     .collect();
-                if covering.is_empty() && rule.controls.is_empty() {
+                if rule.controls.is_empty() {
                     supplement
                         .push("no shared control maps to this obligation: meet it directly".into());
                 } else if !covering.is_empty() {
@@ -260,6 +260,17 @@ pub fn recognise(
                         "evidence for {} would meet it in full",
                         covering.join(" or ")
                     ));
+                } else if recognition == Recognition::NotCovered {
+                    // Only partial controls map to it: name them, with what each leaves out.
+                    for m in &rule.controls {
+                        supplement.push(format!(
+                            "evidence for `{}` ({}) would meet it in part ({}): {}",
+                            m.id,
+                            control_title(rules, &m.id).0,
+                            m.relation.as_str(),
+                            m.rationale
+                        ));
+                    }
                 }
             }
             obligations.push(RecognisedObligation {

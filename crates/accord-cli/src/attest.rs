@@ -523,7 +523,7 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             text.push('\n');
             text
         }
-        VerifyFormat::Html => anyhow::bail!("TEMP-HTML"),
+        VerifyFormat::Html => accord_report::verification_html(&report)?,
         VerifyFormat::Text => {
             let color = args.output.is_none() && stdout_color(args.color);
             text_report(&report, color)

@@ -234,6 +234,12 @@ fn reports_render_in_every_format() {
         !page.contains("<script") && !page.contains("src=\"http"),
         "html is not self-contained"
     );
+    // A <style> element is raw text: an escaped `/` would break the CSS.
+    let css = &page[page.find("<style>").unwrap()..page.find("</style>").unwrap()];
+    assert!(
+        !css.contains("&#x2f;") && css.contains("px/"),
+        "stylesheet escaped"
+    );
 }
 
 #[test]
@@ -279,6 +285,9 @@ fn explain_rules_and_crosswalk() {
     let o = accord(&["crosswalk", "EU", "CN", "--format", "html"]);
     assert_code(&o, 0);
     assert!(stdout(&o).contains("What CN recognises from EU evidence"));
+    let page = stdout(&o);
+    let css = &page[page.find("<style>").unwrap()..page.find("</style>").unwrap()];
+    assert!(!css.contains("&#x2f;"), "stylesheet escaped");
 }
 
 #[test]
@@ -290,6 +299,8 @@ fn schemas_are_json() {
         "rulepack",
         "rules",
         "controls",
+        "agreement",
+        "attestation",
     ] {
         let o = accord(&["schema", name]);
         assert_code(&o, 0);
