@@ -199,13 +199,13 @@ impl Agreement {
         };
         let valid_from = date("/valid_from", &file.valid_from, &mut problems);
         let valid_until = date("/valid_until", &file.valid_until, &mut problems);
-        if let (Some(from), Some(until)) = (valid_from, valid_until) {
-            if until < from {
-                problems.push(document.error_at_value(
-                    "/valid_until",
-                    format!("the agreement ends ({until}) before it starts ({from})"),
-                ));
-            }
+        if let (Some(from), Some(until)) = (valid_from, valid_until)
+            && until < from
+        {
+            problems.push(document.error_at_value(
+                "/valid_until",
+                format!("the agreement ends ({until}) before it starts ({from})"),
+            ));
         }
         let party_ids: Vec<&str> = file.parties.iter().map(|p| p.id.as_str()).collect();
         for (i, p) in file.parties.iter().enumerate() {
@@ -229,17 +229,17 @@ impl Agreement {
         let mut seen_keys: Vec<String> = Vec::new();
         for (i, issuer) in file.issuers.iter().enumerate() {
             let at = format!("/issuers/{i}");
-            if let Some(party) = &issuer.accredited_by {
-                if !party_ids.contains(&party.as_str()) {
-                    let mut d = document.error_at_value(
-                        &format!("{at}/accredited_by"),
-                        format!("no party has the id `{party}`"),
-                    );
-                    if let Some(s) = did_you_mean(party, party_ids.iter().copied()) {
-                        d = d.with_hint(format!("did you mean `{s}`?"));
-                    }
-                    problems.push(d);
+            if let Some(party) = &issuer.accredited_by
+                && !party_ids.contains(&party.as_str())
+            {
+                let mut d = document.error_at_value(
+                    &format!("{at}/accredited_by"),
+                    format!("no party has the id `{party}`"),
+                );
+                if let Some(s) = did_you_mean(party, party_ids.iter().copied()) {
+                    d = d.with_hint(format!("did you mean `{s}`?"));
                 }
+                problems.push(d);
             }
             if issuer.keys.is_empty() {
                 problems.push(
@@ -256,17 +256,22 @@ impl Agreement {
                         continue;
                     }
                 };
-                if let Some(id) = &entry.key_id {
-                    if id != key.id() {
-                        problems.push(
-                            document
-                                .error_at_value(
-                                    &format!("{kat}/key_id"),
-                                    format!("`key_id` does not match the public key, whose id is `{}`", key.id()),
-                                )
-                                .with_hint("a wrong key may have been pasted; remove `key_id` or correct it"),
-                        );
-                    }
+                if let Some(id) = &entry.key_id
+                    && id != key.id()
+                {
+                    problems.push(
+                        document
+                            .error_at_value(
+                                &format!("{kat}/key_id"),
+                                format!(
+                                    "`key_id` does not match the public key, whose id is `{}`",
+                                    key.id()
+                                ),
+                            )
+                            .with_hint(
+                                "a wrong key may have been pasted; remove `key_id` or correct it",
+                            ),
+                    );
                 }
                 if seen_keys.iter().any(|s| s == key.id()) {
                     problems.push(document.error_at_value(

@@ -8,9 +8,9 @@
 //! the payload's *decoded bytes*; nothing is re-serialised before it is
 //! checked, and the verified bytes are what the caller gets back. Parsing is
 //! strict where ambiguity could be exploited: duplicate fields are refused,
-//! base64 must be canonical (standard or URL-safe alphabet, padded or not, as
-//! the specification requires verifiers to accept), and size and nesting are
-//! bounded before anything is decoded.
+//! base64 must be canonical (standard or URL-safe alphabet, as the
+//! specification requires verifiers to accept, padded or not), and size and
+//! nesting are bounded before anything is decoded.
 
 use base64::Engine;
 use base64::alphabet;
@@ -115,10 +115,10 @@ pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
     }
     // A padded string must be padded correctly: `=` only at the end, and the
     // whole a multiple of four. `Indifferent` alone would accept `abc==`.
-    if let Some(first) = bytes.iter().position(|&b| b == b'=') {
-        if bytes.len() % 4 != 0 || bytes[first..].iter().any(|&b| b != b'=') {
-            return None;
-        }
+    if let Some(first) = bytes.iter().position(|&b| b == b'=')
+        && (!bytes.len().is_multiple_of(4) || bytes[first..].iter().any(|&b| b != b'='))
+    {
+        return None;
     }
     let engine = if url_safe { &URL_SAFE } else { &STANDARD };
     engine.decode(bytes).ok()

@@ -59,10 +59,16 @@ impl SecretKey {
             .map_err(|e| format!("not an Ed25519 PKCS#8 PEM private key ({e})"))
     }
 
+    /// PKCS#8 v1 (RFC 5208: version 0, no public key inside), the form
+    /// OpenSSL and pyca/cryptography read; the v2 form (RFC 5958) that
+    /// `SigningKey` writes by default is refused by both.
     pub fn to_pem(&self) -> Result<Zeroizing<String>, String> {
-        self.key
-            .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|e| format!("cannot encode the private key: {e}"))
+        ed25519_dalek::pkcs8::KeypairBytes {
+            secret_key: self.key.to_bytes(),
+            public_key: None,
+        }
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| format!("cannot encode the private key: {e}"))
     }
 
     pub fn public(&self) -> PublicKey {
@@ -144,6 +150,11 @@ mod tests {
         let key = SecretKey::from_seed(&[7; 32]);
         let pem = key.to_pem().unwrap();
         assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+        // PKCS#8 v1: the 48-byte form OpenSSL and pyca/cryptography read.
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let der = crate::dsse::decode_base64(&body).unwrap();
+        assert_eq!(der.len(), 48);
+        assert_eq!(&der[2..5], &[0x02, 0x01, 0x00], "version 0");
         let again = SecretKey::from_pem(&pem).unwrap();
         assert_eq!(again.public(), key.public());
         let public_pem = key.public().to_pem().unwrap();

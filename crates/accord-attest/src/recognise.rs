@@ -185,14 +185,14 @@ pub fn recognise(
                 if control.evidence != accord_model::EvidenceStatus::Satisfied {
                     continue;
                 }
-                if let Some(scope) = trusted.scope {
-                    if !scope.allows_control(&mapping.id) {
-                        reasons.push(format!(
-                            "the issuer is not trusted for control `{}`",
-                            mapping.id
-                        ));
-                        continue;
-                    }
+                if let Some(scope) = trusted.scope
+                    && !scope.allows_control(&mapping.id)
+                {
+                    reasons.push(format!(
+                        "the issuer is not trusted for control `{}`",
+                        mapping.id
+                    ));
+                    continue;
                 }
                 let files: Vec<&AttestedEvidence> = control
                     .evidence_files
@@ -360,13 +360,13 @@ fn evidence_problem(
     trusted: Trusted<'_>,
     today: Date,
 ) -> Option<String> {
-    if let Some(scope) = trusted.scope {
-        if !scope.allows_evidence_kind(&e.kind) {
-            return Some(format!(
-                "evidence `{}` is a {}, which the issuer is not trusted to produce",
-                e.name, e.kind
-            ));
-        }
+    if let Some(scope) = trusted.scope
+        && !scope.allows_evidence_kind(&e.kind)
+    {
+        return Some(format!(
+            "evidence `{}` is a {}, which the issuer is not trusted to produce",
+            e.name, e.kind
+        ));
     }
     let conditions = trusted.conditions;
     if conditions.is_some_and(|c| c.evidence_must_pass) && e.passed != Some(true) {
@@ -386,22 +386,22 @@ fn evidence_problem(
         ));
     };
     let age = (today - produced).get_days();
-    if let Some(max) = conditions.and_then(|c| c.evidence_max_age_days) {
-        if age > i32::try_from(max).unwrap_or(i32::MAX) {
-            return Some(format!(
-                "evidence `{}` was produced on {produced}, {age} days ago; the agreement accepts at most {max}",
-                e.name
-            ));
-        }
+    if let Some(max) = conditions.and_then(|c| c.evidence_max_age_days)
+        && age > i32::try_from(max).unwrap_or(i32::MAX)
+    {
+        return Some(format!(
+            "evidence `{}` was produced on {produced}, {age} days ago; the agreement accepts at most {max}",
+            e.name
+        ));
     }
     for expectation in rule.evidence.iter().filter(|x| x.kind == e.kind) {
-        if let Some(max) = expectation.max_age_days {
-            if age > i32::try_from(max).unwrap_or(i32::MAX) {
-                return Some(format!(
-                    "evidence `{}` is {age} days old; {} ({}) accepts {} at most {max} days old",
-                    e.name, rule.id, rule.citation, e.kind
-                ));
-            }
+        if let Some(max) = expectation.max_age_days
+            && age > i32::try_from(max).unwrap_or(i32::MAX)
+        {
+            return Some(format!(
+                "evidence `{}` is {age} days old; {} ({}) accepts {} at most {max} days old",
+                e.name, rule.id, rule.citation, e.kind
+            ));
         }
     }
     None

@@ -308,22 +308,22 @@ fn verify_inner(bytes: &[u8], request: &Request<'_>, run: &mut Run) -> Result<Ve
             ),
         ));
     }
-    if let Trust::Agreement(agreement) = request.trust {
-        if let Some(max) = agreement.file.conditions.attestation_max_validity_days {
-            let span = valid_until.as_second() - valid_from.as_second();
-            if span > i64::from(max) * 86_400 {
-                return Err(run.fail(
-                    "validity",
-                    Rejection::new(
-                        "validity-too-long",
-                        format!(
-                            "valid for {} days; agreement `{}` accepts at most {max}",
-                            span.div_euclid(86_400),
-                            agreement.file.id
-                        ),
+    if let Trust::Agreement(agreement) = request.trust
+        && let Some(max) = agreement.file.conditions.attestation_max_validity_days
+    {
+        let span = valid_until.as_second() - valid_from.as_second();
+        if span > i64::from(max) * 86_400 {
+            return Err(run.fail(
+                "validity",
+                Rejection::new(
+                    "validity-too-long",
+                    format!(
+                        "valid for {} days; agreement `{}` accepts at most {max}",
+                        span.div_euclid(86_400),
+                        agreement.file.id
                     ),
-                ));
-            }
+                ),
+            ));
         }
     }
     run.pass(
@@ -638,18 +638,18 @@ fn check_scope(
     predicate: &Predicate,
     recognise_as: Option<&str>,
 ) -> Result<(), Rejection> {
-    if let Some(j) = recognise_as {
-        if !entry.scope.allows_jurisdiction(j) {
-            return Err(Rejection::new(
-                "out-of-scope",
-                format!(
-                    "issuer `{}` is trusted under agreement `{}` for {} only, not for {j}",
-                    entry.id,
-                    agreement.file.id,
-                    entry.scope.jurisdictions.join(", ")
-                ),
-            ));
-        }
+    if let Some(j) = recognise_as
+        && !entry.scope.allows_jurisdiction(j)
+    {
+        return Err(Rejection::new(
+            "out-of-scope",
+            format!(
+                "issuer `{}` is trusted under agreement `{}` for {} only, not for {j}",
+                entry.id,
+                agreement.file.id,
+                entry.scope.jurisdictions.join(", ")
+            ),
+        ));
     }
     let claimed: Vec<&str> = predicate
         .satisfied_controls()

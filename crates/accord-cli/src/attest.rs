@@ -194,14 +194,14 @@ fn read_secret_key(path: &Path) -> anyhow::Result<SecretKey> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path) {
-            if meta.permissions().mode() & 0o077 != 0 {
-                eprintln!(
-                    "warning: `{}` can be read by other users (mode {:o}); `chmod 600` it",
-                    path.display(),
-                    meta.permissions().mode() & 0o777
-                );
-            }
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            eprintln!(
+                "warning: `{}` can be read by other users (mode {:o}); `chmod 600` it",
+                path.display(),
+                meta.permissions().mode() & 0o777
+            );
         }
     }
     SecretKey::from_pem(&text).map_err(|m| bad(path.display().to_string(), m))
@@ -216,10 +216,10 @@ fn parse_time(text: &str, flag: &str) -> anyhow::Result<Timestamp> {
     if let Ok(t) = text.parse::<Timestamp>() {
         return Ok(t);
     }
-    if let Ok(date) = accord_model::facts::parse_date(text) {
-        if let Ok(t) = date.to_zoned(jiff::tz::TimeZone::UTC) {
-            return Ok(t.timestamp());
-        }
+    if let Ok(date) = accord_model::facts::parse_date(text)
+        && let Ok(t) = date.to_zoned(jiff::tz::TimeZone::UTC)
+    {
+        return Ok(t.timestamp());
     }
     Err(Diagnostics::from(
         Diagnostic::new(flag, None, format!("`{text}` is not a time"))
@@ -355,9 +355,9 @@ pub fn certify(args: CertifyArgs) -> anyhow::Result<ExitCode> {
         Some(t) => parse_time(t, "--issued-at")?,
         None => Timestamp::now(),
     };
-    let issued_at = issued_at
-        .round(jiff::Unit::Second)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Whole seconds, truncated: rounding up would make an attestation that
+    // is not yet valid when verified at once.
+    let issued_at = Timestamp::from_second(issued_at.as_second())?;
     let valid_until = issued_at
         .checked_add(jiff::SignedDuration::from_hours(
             24 * i64::from(args.valid_for),
