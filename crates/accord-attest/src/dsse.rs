@@ -329,6 +329,15 @@ mod tests {
     }
 
     #[test]
+    fn duplicate_keys_are_found_at_any_depth() {
+        assert!(check_unique_keys(br#"{"a":{"b":1,"c":[{"d":1,"e":2}]}}"#).is_ok());
+        let e = check_unique_keys(br#"{"a":{"b":1,"c":[{"d":1,"d":2}]}}"#).unwrap_err();
+        assert!(e.contains("duplicate key `d`"), "{e}");
+        // Escapes do not hide a duplicate.
+        assert!(check_unique_keys(br#"{"ab":1,"a\u0062":2}"#).is_err());
+    }
+
+    #[test]
     fn duplicate_fields_are_refused() {
         let json = br#"{"payload":"e30=","payload":"e30=","payloadType":"x","signatures":[{"sig":"AQ=="}]}"#;
         assert_eq!(
@@ -379,4 +388,74 @@ mod reference_vector {
         tampered.payload[40] ^= 1;
         assert!(!public.verify(&tampered.pae(), &tampered.signatures[0].sig));
     }
+}
+
+/// Refuses JSON in which an object repeats a key, at any depth. Parsers
+/// disagree on which of two values wins, so a signed payload with duplicate
+/// keys could mean one thing to Accord and another to a different verifier.
+/// Call after [`check_depth`]: the walk recurses once per nesting level.
+pub fn check_unique_keys(bytes: &[u8]) -> Result<(), String> {
+    use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+
+    struct Walk;
+
+    impl<'de> DeserializeSeed<'de> for Walk {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Walk {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(Walk)?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut keys = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if keys.contains(&key) {
+                    return Err(A::Error::custom(format!("duplicate key `{key}`")));
+                }
+                keys.insert(key);
+                map.next_value_seed(Walk)?;
+            }
+            Ok(())
+        }
+    }
+
+    // serde_json's own recursion limit (128) is above MAX_DEPTH.
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    Walk.deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map_err(|e| {
+            format!(
+                "{} (line {}, column {})",
+                strip_position(&e),
+                e.line(),
+                e.column()
+            )
+        })
 }

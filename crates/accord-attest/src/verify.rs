@@ -176,7 +176,7 @@ fn verify_inner(bytes: &[u8], request: &Request<'_>, run: &mut Run) -> Result<Ve
     run.pass("payload-type", IN_TOTO_PAYLOAD_TYPE);
 
     // 2. Signatures, over the exact bytes.
-    let (key, issuer) = check_signatures(&envelope, request, run)?;
+    let signers = check_signatures(&envelope, request, run)?;
 
     // 3. The statement (only verified bytes are parsed past this point).
     if let Err(offset) = dsse::check_depth(&envelope.payload, dsse::MAX_DEPTH) {
@@ -186,6 +186,15 @@ fn verify_inner(bytes: &[u8], request: &Request<'_>, run: &mut Run) -> Result<Ve
             Rejection::new(
                 "too-deep",
                 format!("the statement nests deeper than {} levels (payload line {line}, column {column})", dsse::MAX_DEPTH),
+            ),
+        ));
+    }
+    if let Err(message) = dsse::check_unique_keys(&envelope.payload) {
+        return Err(run.fail(
+            "statement",
+            Rejection::new(
+                "malformed-statement",
+                format!("the payload is not an in-toto statement: {message}"),
             ),
         ));
     }
@@ -262,7 +271,9 @@ fn verify_inner(bytes: &[u8], request: &Request<'_>, run: &mut Run) -> Result<Ve
         ),
     );
     let p = &statement.predicate;
-    if p.issuer.key_id != key.id() {
+    // The issuer is the signer the predicate names, whatever the order of signatures.
+    let Some(key) = signers.iter().find(|k| k.id() == p.issuer.key_id).cloned() else {
+        let ids: Vec<&str> = signers.iter().map(PublicKey::id).collect();
         return Err(run.fail(
             "issuer",
             Rejection::new(
@@ -270,11 +281,15 @@ fn verify_inner(bytes: &[u8], request: &Request<'_>, run: &mut Run) -> Result<Ve
                 format!(
                     "the predicate names key `{}` as the issuer's, but key `{}` signed it",
                     p.issuer.key_id,
-                    key.id()
+                    ids.join("`, `")
                 ),
             ),
         ));
-    }
+    };
+    let issuer = match request.trust {
+        Trust::Agreement(agreement) => agreement.issuer_of(key.id()).map(|(e, _)| e.clone()),
+        Trust::Key(_) => None,
+    };
 
     // 4. Validity.
     let timestamp = |text: &str, field: &str, run: &mut Run| {
@@ -400,7 +415,7 @@ fn check_signatures(
     envelope: &Envelope,
     request: &Request<'_>,
     run: &mut Run,
-) -> Result<(PublicKey, Option<IssuerEntry>), Rejection> {
+) -> Result<Vec<PublicKey>, Rejection> {
     for (i, s) in envelope.signatures.iter().enumerate() {
         for (j, t) in envelope.signatures[..i].iter().enumerate() {
             let same_key = s.keyid.is_some() && s.keyid == t.keyid;
@@ -429,7 +444,7 @@ fn check_signatures(
         Trust::Key(key) => vec![key],
         Trust::Agreement(agreement) => agreement.keys().collect(),
     };
-    let mut verified: Option<&PublicKey> = None;
+    let mut verified: Vec<&PublicKey> = Vec::new();
     let mut unknown: Option<(usize, Rejection)> = None;
     for (i, s) in envelope.signatures.iter().enumerate() {
         let n = i + 1;
@@ -461,11 +476,7 @@ fn check_signatures(
             continue;
         }
         match candidates.iter().find(|k| k.verify(&pae, &s.sig)) {
-            Some(key) => {
-                if verified.is_none() {
-                    verified = Some(key);
-                }
-            }
+            Some(key) => verified.push(key),
             None => {
                 return Err(run.fail(
                     "signatures",
@@ -484,15 +495,15 @@ fn check_signatures(
             }
         }
     }
-    let key = match (verified, unknown) {
-        (None, Some((_, rejection))) => return Err(run.fail("signatures", rejection)),
-        (None, None) => {
+    match (verified.is_empty(), unknown) {
+        (true, Some((_, rejection))) => return Err(run.fail("signatures", rejection)),
+        (true, None) => {
             return Err(run.fail(
                 "signatures",
                 Rejection::new("bad-signature", "no signature verifies"),
             ));
         }
-        (Some(_), Some((i, rejection))) => {
+        (false, Some((i, rejection))) => {
             return Err(run.fail(
                 "signatures",
                 Rejection::new(
@@ -505,33 +516,11 @@ fn check_signatures(
                 ),
             ));
         }
-        (Some(key), None) => key.clone(),
-    };
-    let mut issuer = None;
+        (false, None) => {}
+    }
+    // Every key that signed must still be trusted, not only the issuer's:
+    // a revoked key may not ride along as a co-signature.
     if let Trust::Agreement(agreement) = request.trust {
-        if let Some(revocation) = agreement.revocation(key.id()) {
-            return Err(run.fail(
-                "trust",
-                Rejection::new(
-                    "revoked-key",
-                    format!(
-                        "key `{}` is revoked by agreement `{}`{}{}",
-                        key.id(),
-                        agreement.file.id,
-                        revocation
-                            .date
-                            .as_deref()
-                            .map(|d| format!(" since {d}"))
-                            .unwrap_or_default(),
-                        revocation
-                            .reason
-                            .as_deref()
-                            .map(|r| format!(": {r}"))
-                            .unwrap_or_default()
-                    ),
-                ),
-            ));
-        }
         let date = request.at.to_zoned(jiff::tz::TimeZone::UTC).date();
         if date < agreement.valid_from || date > agreement.valid_until {
             return Err(run.fail(
@@ -545,45 +534,79 @@ fn check_signatures(
                 ),
             ));
         }
-        if let Some((entry, trusted_key)) = agreement.issuer_of(key.id()) {
-            let before = trusted_key.valid_from.is_some_and(|d| date < d);
-            let after = trusted_key.valid_until.is_some_and(|d| date > d);
-            if before || after {
-                return Err(run.fail(
-                    "trust",
-                    Rejection::new(
-                        "key-not-in-force",
-                        format!(
-                            "key `{}` of issuer `{}` is trusted {}{}; the verification date is {date}",
-                            key.id(),
-                            entry.id,
-                            trusted_key.valid_from.map(|d| format!("from {d} ")).unwrap_or_default(),
-                            trusted_key.valid_until.map(|d| format!("until {d}")).unwrap_or_default()
-                        ),
-                    ),
-                ));
-            }
-            issuer = Some(entry.clone());
+        for key in &verified {
+            check_key_in_force(agreement, key, date).map_err(|r| run.fail("trust", r))?;
         }
     }
+    let ids: Vec<&str> = verified.iter().map(|k| k.id()).collect();
     run.pass(
         "signatures",
         format!(
             "{} signature(s) verify; signed by key {}",
             envelope.signatures.len(),
-            key.id()
+            ids.join(", ")
         ),
     );
-    if let (Trust::Agreement(agreement), Some(entry)) = (request.trust, &issuer) {
+    if let Trust::Agreement(agreement) = request.trust {
         run.pass(
             "trust",
             format!(
-                "key held by issuer `{}` ({}) under agreement `{}`, not revoked",
-                entry.id, entry.name, agreement.file.id
+                "every signing key is held by an issuer under agreement `{}` and not revoked",
+                agreement.file.id
             ),
         );
     }
-    Ok((key, issuer))
+    Ok(verified.into_iter().cloned().collect())
+}
+
+fn check_key_in_force(
+    agreement: &Agreement,
+    key: &PublicKey,
+    date: jiff::civil::Date,
+) -> Result<(), Rejection> {
+    if let Some(revocation) = agreement.revocation(key.id()) {
+        return Err(Rejection::new(
+            "revoked-key",
+            format!(
+                "key `{}` is revoked by agreement `{}`{}{}",
+                key.id(),
+                agreement.file.id,
+                revocation
+                    .date
+                    .as_deref()
+                    .map(|d| format!(" since {d}"))
+                    .unwrap_or_default(),
+                revocation
+                    .reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    if let Some((entry, trusted_key)) = agreement.issuer_of(key.id()) {
+        let before = trusted_key.valid_from.is_some_and(|d| date < d);
+        let after = trusted_key.valid_until.is_some_and(|d| date > d);
+        if before || after {
+            return Err(Rejection::new(
+                "key-not-in-force",
+                format!(
+                    "key `{}` of issuer `{}` is trusted {}{}; the verification date is {date}",
+                    key.id(),
+                    entry.id,
+                    trusted_key
+                        .valid_from
+                        .map(|d| format!("from {d} "))
+                        .unwrap_or_default(),
+                    trusted_key
+                        .valid_until
+                        .map(|d| format!("until {d}"))
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The predicate must agree with the subjects it is bound to.

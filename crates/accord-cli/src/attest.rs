@@ -154,15 +154,13 @@ pub fn keygen(args: KeygenArgs) -> anyhow::Result<ExitCode> {
     // and stays so: `persist` keeps the mode of a file it replaces.
     write_private(&private_path, private_pem.as_bytes())?;
     write_atomically(&public_path, public_pem.as_bytes())?;
-    println!("key id      {}", public.id());
-    println!(
-        "private key {} (mode 0600: keep it secret)",
-        private_path.display()
-    );
-    println!(
-        "public key  {} (share it, or list it in a recognition agreement)",
+    let report = format!(
+        "key id      {}\nprivate key {} (mode 0600: keep it secret)\npublic key  {} (share it, or list it in a recognition agreement)\n",
+        public.id(),
+        private_path.display(),
         public_path.display()
     );
+    emit(None, &report)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -405,8 +403,17 @@ pub fn certify(args: CertifyArgs) -> anyhow::Result<ExitCode> {
 
 pub fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let file = args.file.display().to_string();
-    let bytes =
-        std::fs::read(&args.file).map_err(|e| anyhow::anyhow!("Cannot read `{file}`: {e}"))?;
+    // Read at most one byte more than an envelope may be, so that a huge
+    // file is refused (`too-large`) without being loaded.
+    let bytes = {
+        use std::io::Read;
+        let limit = accord_attest::dsse::MAX_ENVELOPE_BYTES as u64 + 1;
+        let mut bytes = Vec::new();
+        std::fs::File::open(&args.file)
+            .and_then(|f| f.take(limit).read_to_end(&mut bytes))
+            .map_err(|e| anyhow::anyhow!("Cannot read `{file}`: {e}"))?;
+        bytes
+    };
     let key;
     let agreement;
     let rules;

@@ -1,9 +1,12 @@
 //! Integration tests of the `accord` command and of the data it embeds.
 
+mod attest;
+mod attest_interop;
 mod audit_fairness;
 mod bad_input;
 mod commands;
 mod conformance;
+mod readme;
 mod scan_keywords;
 mod scan_pii;
 
