@@ -8,6 +8,7 @@ mod interactive;
 mod output;
 mod scan_keywords;
 mod scan_pii;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -101,6 +102,17 @@ enum Command {
         after_help = "Examples:\n  accord verify att.json --key keys/accord.pub\n  accord verify att.json --trust agreement.yaml --as CN --format html --output recognition.html\n  accord verify att.json --key keys/accord.pub --profile examples/cv-screening.yaml --evidence audit.json\n\nExit codes: 0 verified (and --fail-on not hit); 1 rejected, with the check that failed and a stable reason code; 2 bad input."
     )]
     Verify(attest::VerifyArgs),
+    /// Run the registry: API, web UI (EN/中文) and public register, on SQLite or PostgreSQL.
+    #[command(
+        after_help = "Examples:\n  accord serve                                   # sqlite://accord-registry.db, http://127.0.0.1:8080/\n  accord serve --database postgres://postgres@127.0.0.1/accord --bind 0.0.0.0:8080\n  accord serve --trust examples/agreements/eu-cn-pilot.yaml\n\nCreate tokens first: accord token create --role provider --name acme --organisation \"Acme Ltd\""
+    )]
+    Serve(serve::ServeArgs),
+    /// Create or revoke registry API tokens.
+    #[command(subcommand)]
+    Token(serve::TokenCommand),
+    /// Check the registry's hash-chained audit log.
+    #[command(subcommand, name = "audit-log")]
+    AuditLog(serve::AuditLogCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -287,6 +299,9 @@ fn main() -> ExitCode {
         Command::Keygen(args) => attest::keygen(args),
         Command::Certify(args) => attest::certify(args),
         Command::Verify(args) => attest::verify(args),
+        Command::Serve(args) => serve::serve(args),
+        Command::Token(command) => serve::token(command),
+        Command::AuditLog(command) => serve::audit_log(command),
     };
     match result {
         Ok(code) => code,

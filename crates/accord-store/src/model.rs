@@ -3,9 +3,10 @@
 use std::str::FromStr;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// What a token lets its holder do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// Registers its organisation's systems and files them.
@@ -39,7 +40,7 @@ impl FromStr for Role {
 }
 
 /// A user, as authenticated by a token.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct User {
     pub id: i64,
     pub name: String,
@@ -75,7 +76,7 @@ impl Page {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct System {
     pub id: i64,
     pub organisation_id: i64,
@@ -86,7 +87,7 @@ pub struct System {
     pub updated_at: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ProfileVersion {
     pub system_id: i64,
     pub version: i64,
@@ -106,7 +107,7 @@ pub struct NewAssessment<'a> {
     pub result: &'a str,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct StoredAssessment {
     pub id: i64,
     pub system_id: i64,
@@ -127,7 +128,7 @@ pub struct NewEvidence<'a> {
     pub content: &'a [u8],
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct StoredEvidence {
     pub sha256: String,
     pub system_id: Option<i64>,
@@ -149,7 +150,7 @@ pub struct NewAttestation<'a> {
     pub verification: &'a str,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct StoredAttestation {
     pub id: i64,
     pub system_id: i64,
@@ -160,7 +161,7 @@ pub struct StoredAttestation {
 }
 
 /// Where a filing stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum FilingStatus {
     Submitted,
@@ -222,7 +223,7 @@ impl FromStr for FilingStatus {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Filing {
     pub id: i64,
     pub system_id: i64,
@@ -248,7 +249,7 @@ pub struct FilingFilter {
     pub published_only: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct FilingEvent {
     pub id: i64,
     pub filing_id: i64,
@@ -270,7 +271,7 @@ pub struct NewImpact<'a> {
     pub change_count: i64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Impact {
     pub id: i64,
     pub system_id: i64,

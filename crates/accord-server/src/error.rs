@@ -1,0 +1,134 @@
+//! Errors as JSON with stable codes: `{"error": {"code": "...", "message": "..."}}`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use accord_store::StoreError;
+
+/// An API error. `code` is stable; `message` is for people.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    /// Located problems in a submitted document (profile, evidence).
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// `line:column` in the submitted document, when known.
+    pub at: Option<String>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable: `unauthorized`, `forbidden`, `not-found`, `invalid`, `conflict`,
+    /// `too-large`, `rate-limited`, `internal`.
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            problems: Vec::new(),
+        }
+    }
+
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "this needs a token: `Authorization: Bearer TOKEN` (create one with `accord token create`)",
+        )
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub fn not_found(what: impl std::fmt::Display) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!("{what} not found"),
+        )
+    }
+
+    pub fn invalid(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, "conflict", message)
+    }
+
+    pub fn with_problems(mut self, problems: Vec<Problem>) -> ApiError {
+        self.problems = problems;
+        self
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message.clone(),
+                problems: self.problems.clone(),
+            },
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::NotFound(what) => ApiError::not_found(what),
+            StoreError::Conflict(m) => ApiError::conflict(m),
+            StoreError::Invalid(m) => ApiError::invalid(m),
+            other => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                format!("the registry's database failed: {other}"),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body())).into_response()
+    }
+}
+
+impl From<Vec<accord_model::Diagnostic>> for ApiError {
+    fn from(diagnostics: Vec<accord_model::Diagnostic>) -> ApiError {
+        let problems: Vec<Problem> = diagnostics
+            .into_iter()
+            .map(|d| Problem {
+                at: d.position.map(|p| format!("{}:{}", p.line, p.column)),
+                message: d.message,
+                hint: d.hint,
+            })
+            .collect();
+        let message = match problems.first() {
+            Some(p) if problems.len() == 1 => p.message.clone(),
+            _ => format!("{} problems in the document", problems.len()),
+        };
+        ApiError::invalid(message).with_problems(problems)
+    }
+}
