@@ -33,7 +33,8 @@ pub struct ErrorBody {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable: `unauthorized`, `forbidden`, `not-found`, `invalid`, `conflict`,
-    /// `too-large`, `rate-limited`, `internal`.
+    /// `too-large`, `rate-limited`, `attestation-rejected`, `method-not-allowed`,
+    /// `unsupported-media-type`, `internal`.
     pub code: String,
     pub message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -131,4 +132,41 @@ impl From<Vec<accord_model::Diagnostic>> for ApiError {
         };
         ApiError::invalid(message).with_problems(problems)
     }
+}
+
+/// Turns the plain-text rejections of axum's extractors (body too large, not
+/// JSON, bad path or query) into the API's JSON errors with stable codes.
+pub async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "too-large",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not-found",
+        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+        StatusCode::TOO_MANY_REQUESTS => "rate-limited",
+        s if s.is_server_error() => "internal",
+        _ => "invalid",
+    };
+    let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let message = match (status, body.trim()) {
+        (StatusCode::PAYLOAD_TOO_LARGE, _) => {
+            "the request body is too large (JSON at most 1 MiB, evidence at most 10 MiB)".to_string()
+        }
+        (_, "") => status.canonical_reason().unwrap_or("error").to_string(),
+        (_, text) => text.to_string(),
+    };
+    ApiError::new(status, code, message).into_response()
 }

@@ -106,7 +106,8 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
         .route("/crosswalk", get(api::crosswalk))
         .route("/audit-log", get(api::audit_log))
         .route("/me", get(api::me))
-        .fallback(|| async { error::ApiError::not_found("this API route") });
+        .fallback(|| async { error::ApiError::not_found("this API route") })
+        .layer(axum::middleware::map_response(error::json_errors));
     let mut app = Router::new()
         .nest("/api/v1", api)
         .route("/openapi.json", get(openapi_json))
