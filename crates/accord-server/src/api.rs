@@ -746,7 +746,7 @@ pub async fn transition_filing(
 // ---- the public register ------------------------------------------------------------
 
 /// A published filing: only the fields meant for the public.
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct RegisterEntry {
     pub filing: i64,
     pub system: String,
@@ -801,7 +801,30 @@ pub async fn register(
     Ok(Json(Paged { items, next }))
 }
 
+/// Entries kept in memory at most; the cache starts over when full.
+const REGISTER_CACHE_ENTRIES: usize = 20_000;
+
 pub async fn register_entry(state: &AppState, f: &Filing) -> Result<RegisterEntry, ApiError> {
+    let key = (f.id, f.updated_at.clone());
+    if let Some(entry) = state
+        .register_cache
+        .lock()
+        .ok()
+        .and_then(|cache| cache.get(&key).cloned())
+    {
+        return Ok(entry);
+    }
+    let entry = build_register_entry(state, f).await?;
+    if let Ok(mut cache) = state.register_cache.lock() {
+        if cache.len() >= REGISTER_CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(key, entry.clone());
+    }
+    Ok(entry)
+}
+
+async fn build_register_entry(state: &AppState, f: &Filing) -> Result<RegisterEntry, ApiError> {
     let profile = state.store.profile(f.system_id, f.profile_version).await?;
     let document = profile
         .as_ref()

@@ -163,7 +163,8 @@ pub async fn json_errors(response: Response) -> Response {
         .unwrap_or_default();
     let message = match (status, body.trim()) {
         (StatusCode::PAYLOAD_TOO_LARGE, _) => {
-            "the request body is too large (JSON at most 1 MiB, evidence at most 10 MiB)".to_string()
+            "the request body is too large (JSON at most 1 MiB, evidence at most 10 MiB)"
+                .to_string()
         }
         (_, "") => status.canonical_reason().unwrap_or("error").to_string(),
         (_, text) => text.to_string(),

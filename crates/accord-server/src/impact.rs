@@ -98,5 +98,9 @@ pub async fn reassess(state: &AppState, force: bool) -> Result<ReassessSummary, 
         .store
         .record_rule_load(&engine.rules_digest, &engine.rulepacks_json)
         .await?;
+    // Register entries show classifications from the latest assessment.
+    if let Ok(mut cache) = state.register_cache.lock() {
+        cache.clear();
+    }
     Ok(summary)
 }

@@ -52,6 +52,10 @@ pub struct AppState {
     /// Agreements whose issuers' attestations are accepted on upload.
     pub agreements: Arc<Vec<Agreement>>,
     pub limiter: Arc<auth::RateLimiter>,
+    /// Register entries by (filing, last change): immutable for that key, so
+    /// safe to share even between server instances on one PostgreSQL.
+    pub register_cache:
+        Arc<std::sync::Mutex<std::collections::HashMap<(i64, String), api::RegisterEntry>>>,
 }
 
 /// How to run the server.
@@ -75,6 +79,7 @@ impl AppState {
             engine: Arc::new(Engine::new(rules)),
             agreements: Arc::new(agreements),
             limiter: Arc::new(auth::RateLimiter::new(rate_limit)),
+            register_cache: Arc::default(),
         }
     }
 }
