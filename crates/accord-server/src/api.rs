@@ -344,10 +344,11 @@ pub async fn get_assessment(
         None => engine::today(),
     };
     let version = q.version.unwrap_or(system.latest_version);
-    if let Some(stored) = state.store.latest_assessment(id, version).await? {
-        if stored.rules_digest == state.engine.rules_digest && stored.as_of == as_of.to_string() {
-            return Ok(json_response(StatusCode::OK, stored.result));
-        }
+    if let Some(stored) = state.store.latest_assessment(id, version).await?
+        && stored.rules_digest == state.engine.rules_digest
+        && stored.as_of == as_of.to_string()
+    {
+        return Ok(json_response(StatusCode::OK, stored.result));
     }
     let profile = state
         .store
@@ -513,6 +514,18 @@ pub async fn upload_attestation(
     let Ok(verified) = &outcome.result else {
         return Err(ApiError::invalid("the attestation does not verify"));
     };
+    let attested = &verified.statement.predicate.profile.digest;
+    let digests = state.store.profile_digests(id).await?;
+    if !digests.iter().any(|(_, d)| d == attested) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "attestation-mismatch",
+            format!(
+                "the attestation is about the profile {attested}, which is none of system {id}'s {} profile version(s); upload that profile first (PUT /api/v1/systems/{id}/profile with the same bytes)",
+                digests.len()
+            ),
+        ));
+    }
     let checks = serde_json::to_string(&outcome.checks).unwrap_or_default();
     let envelope_text = String::from_utf8_lossy(&bytes).into_owned();
     let issuer = verified.statement.predicate.issuer.name.clone();
@@ -668,14 +681,19 @@ pub async fn get_filing(
     }))
 }
 
-/// The moves a user may make on a filing.
-pub fn allowed_transitions(user: &User, filing: &Filing) -> Vec<FilingStatus> {
-    let may_review = match user.role {
+/// Whether a user may review a filing at all: a reviewer of its
+/// jurisdiction, or an admin outside the filing organisation.
+pub fn may_review(user: &User, filing: &Filing) -> bool {
+    match user.role {
         Role::Admin => user.organisation_id != Some(filing.organisation_id),
         Role::Reviewer => reviews(user, &filing.jurisdiction),
         Role::Provider => false,
-    };
-    if !may_review {
+    }
+}
+
+/// The moves a user may make on a filing now.
+pub fn allowed_transitions(user: &User, filing: &Filing) -> Vec<FilingStatus> {
+    if !may_review(user, filing) {
         return Vec::new();
     }
     FilingStatus::ALL
@@ -713,7 +731,7 @@ pub async fn transition_filing(
         .filter(|f| may_read_filing(user, f))
         .ok_or_else(|| ApiError::not_found(format!("filing {id}")))?;
     let allowed = allowed_transitions(user, &filing);
-    if allowed.is_empty() {
+    if !may_review(user, &filing) {
         return Err(ApiError::forbidden(match user.role {
             Role::Provider => "a provider cannot review filings, its own included".to_string(),
             _ => format!("you cannot review filings for {}", filing.jurisdiction),
@@ -875,12 +893,26 @@ pub async fn list_impacts(
     Query(q): Query<PageQuery>,
 ) -> Result<Json<Paged<accord_store::Impact>>, ApiError> {
     let user = caller.user()?;
-    let org = match user.role {
-        Role::Provider => Some(provider_org(user)?),
-        _ => None,
-    };
     let page = q.page();
-    let items = state.store.impacts(org, page).await?;
+    let items = match user.role {
+        Role::Provider => state.store.impacts(Some(provider_org(user)?), page).await?,
+        Role::Admin => state.store.impacts(None, page).await?,
+        // A reviewer sees the systems filed in its jurisdiction, as everywhere else.
+        Role::Reviewer => {
+            let within: Vec<String> = state
+                .store
+                .filing_jurisdictions()
+                .await?
+                .into_iter()
+                .filter(|j| reviews(user, j))
+                .collect();
+            if within.is_empty() {
+                Vec::new()
+            } else {
+                state.store.impacts_filed_in(&within, page).await?
+            }
+        }
+    };
     Ok(Json(paged(items, page, |i| i.id)))
 }
 

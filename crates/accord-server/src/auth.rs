@@ -51,10 +51,10 @@ pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
     for header in parts.headers.get_all(axum::http::header::COOKIE) {
         let Ok(text) = header.to_str() else { continue };
         for pair in text.split(';') {
-            if let Some((k, v)) = pair.trim().split_once('=') {
-                if k == name {
-                    return Some(v.to_string());
-                }
+            if let Some((k, v)) = pair.trim().split_once('=')
+                && k == name
+            {
+                return Some(v.to_string());
             }
         }
     }
@@ -78,15 +78,18 @@ impl FromRequestParts<AppState> for Caller {
                         "this token is unknown or revoked",
                     )
                 })?;
-                if !state.limiter.allow(user.id) {
-                    return Err(ApiError::new(
+                // Limits are per token: a user's tokens each have their own.
+                if !state.limiter.allow(&token) {
+                    let mut e = ApiError::new(
                         StatusCode::TOO_MANY_REQUESTS,
                         "rate-limited",
                         format!(
                             "more than {} requests a minute with this token; slow down",
                             state.limiter.per_minute
                         ),
-                    ));
+                    );
+                    e.retry_after = Some(state.limiter.seconds_per_request());
+                    return Err(e);
                 }
                 Caller(Some(user))
             }
@@ -99,7 +102,7 @@ impl FromRequestParts<AppState> for Caller {
 /// A token bucket per user: `per_minute` requests a minute, bursts up to that.
 pub struct RateLimiter {
     pub per_minute: u32,
-    buckets: Mutex<HashMap<i64, (f64, Instant)>>,
+    buckets: Mutex<HashMap<u64, (f64, Instant)>>,
 }
 
 impl RateLimiter {
@@ -110,7 +113,19 @@ impl RateLimiter {
         }
     }
 
-    pub fn allow(&self, key: i64) -> bool {
+    /// How long one request's worth of budget takes to come back, in whole seconds.
+    pub fn seconds_per_request(&self) -> u64 {
+        (60 / u64::from(self.per_minute.max(1))).max(1)
+    }
+
+    /// Takes one request from `key`'s bucket (a token), if there is one left.
+    pub fn allow(&self, key: impl std::hash::Hash) -> bool {
+        let key = {
+            use std::hash::Hasher;
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            key.hash(&mut h);
+            h.finish()
+        };
         if self.per_minute == 0 {
             return true;
         }

@@ -169,17 +169,17 @@ pub fn diff(before: &Assessment, after: &Assessment) -> Changes {
                 was.map(|p| p.status.as_str().to_string()),
                 Some(o.status.as_str().to_string()),
             ));
-        } else if now_holds && held {
-            if let Some(p) = was {
-                if p.applies_from != o.applies_from {
-                    changes.moved.push(describe(
-                        j,
-                        o,
-                        p.applies_from.clone(),
-                        o.applies_from.clone(),
-                    ));
-                }
-            }
+        } else if now_holds
+            && held
+            && let Some(p) = was
+            && p.applies_from != o.applies_from
+        {
+            changes.moved.push(describe(
+                j,
+                o,
+                p.applies_from.clone(),
+                o.applies_from.clone(),
+            ));
         }
     }
     for (id, (j, p)) in &old {

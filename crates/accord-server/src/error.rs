@@ -15,6 +15,8 @@ pub struct ApiError {
     pub message: String,
     /// Located problems in a submitted document (profile, evidence).
     pub problems: Vec<Problem>,
+    /// Seconds to wait before retrying (429).
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -33,7 +35,7 @@ pub struct ErrorBody {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable: `unauthorized`, `forbidden`, `not-found`, `invalid`, `conflict`,
-    /// `too-large`, `rate-limited`, `attestation-rejected`, `method-not-allowed`,
+    /// `too-large`, `rate-limited`, `attestation-rejected`, `attestation-mismatch`, `method-not-allowed`,
     /// `unsupported-media-type`, `internal`.
     pub code: String,
     pub message: String,
@@ -48,6 +50,7 @@ impl ApiError {
             code,
             message: message.into(),
             problems: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -101,18 +104,30 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => ApiError::not_found(what),
             StoreError::Conflict(m) => ApiError::conflict(m),
             StoreError::Invalid(m) => ApiError::invalid(m),
-            other => ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                format!("the registry's database failed: {other}"),
-            ),
+            other => {
+                // The detail goes to the server's log, not to the caller.
+                eprintln!("error: {other}");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the registry failed to complete the request; the server log has the detail",
+                )
+            }
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body())).into_response()
+        let mut response = (self.status, axum::Json(self.body())).into_response();
+        if let Some(seconds) = self.retry_after
+            && let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }
 

@@ -905,6 +905,63 @@ impl Store {
             .collect()
     }
 
+    /// Impacts on systems filed in any of these jurisdictions (a reviewer's view), newest first.
+    pub async fn impacts_filed_in(
+        &self,
+        jurisdictions: &[String],
+        page: Page,
+    ) -> Result<Vec<Impact>> {
+        // One comma-separated parameter keeps the query the same on both backends.
+        let list = format!(",{},", jurisdictions.join(","));
+        let rows = sqlx::query(
+            "SELECT i.id, i.system_id, s.name, i.from_digest, i.to_digest, i.changes, i.change_count, i.created_at \
+             FROM impacts i JOIN systems s ON s.id = i.system_id \
+             WHERE EXISTS (SELECT 1 FROM filings f WHERE f.system_id = i.system_id \
+                           AND $1 LIKE ('%,' || f.jurisdiction || ',%')) \
+             AND i.id < $2 ORDER BY i.id DESC LIMIT $3",
+        )
+        .bind(list)
+        .bind(page.before.unwrap_or(i64::MAX))
+        .bind(page.limit())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Impact {
+                    id: r.try_get(0)?,
+                    system_id: r.try_get(1)?,
+                    system_name: r.try_get(2)?,
+                    from_digest: r.try_get(3)?,
+                    to_digest: r.try_get(4)?,
+                    changes: r.try_get(5)?,
+                    change_count: r.try_get(6)?,
+                    created_at: r.try_get(7)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every jurisdiction something was filed with.
+    pub async fn filing_jurisdictions(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT DISTINCT jurisdiction FROM filings ORDER BY jurisdiction")
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    /// The digests (`sha256:…`) of every stored profile version of a system.
+    pub async fn profile_digests(&self, system_id: i64) -> Result<Vec<(i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT version, digest FROM profiles WHERE system_id = $1 ORDER BY version",
+        )
+        .bind(system_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
     // ---- audit ------------------------------------------------------------------------
 
     /// Walks the whole audit log and checks its hash chain.
