@@ -87,7 +87,7 @@ pub fn document_json(text: &str) -> serde_json::Value {
 
 // ---- authorisation ------------------------------------------------------------------
 
-fn provider_org(user: &User) -> Result<i64, ApiError> {
+pub fn provider_org(user: &User) -> Result<i64, ApiError> {
     match (user.role, user.organisation_id) {
         (Role::Provider, Some(org)) => Ok(org),
         (Role::Provider, None) => Err(ApiError::forbidden(

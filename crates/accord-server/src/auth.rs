@@ -68,8 +68,18 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(caller) = parts.extensions.get::<Caller>() {
             return Ok(caller.clone());
         }
+        // A cookie rides along with any request the browser makes, so a write
+        // authenticated by the cookie alone must come from our own pages.
+        let from_cookie = !parts.headers.contains_key(axum::http::header::AUTHORIZATION);
+        let writes = !matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD);
         let caller = match token_of(parts) {
             None => Caller(None),
+            Some(_) if from_cookie && writes && !crate::ui::same_origin(&parts.headers) => {
+                return Err(ApiError::forbidden(
+                    "a write authenticated by the browser cookie must come from the registry's own pages; \
+                     API clients send `Authorization: Bearer TOKEN`",
+                ));
+            }
             Some(token) => {
                 let user = state.store.authenticate(&token).await?.ok_or_else(|| {
                     ApiError::new(

@@ -95,7 +95,7 @@ pub fn today() -> Date {
 }
 
 /// What a change of rulepacks changed for one system.
-#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Changes {
     /// Obligations that apply or are upcoming now and did not before.
     pub newly_applies: Vec<ObligationChange>,
@@ -107,7 +107,7 @@ pub struct Changes {
     pub classifications: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ObligationChange {
     pub id: String,
     pub jurisdiction: String,
