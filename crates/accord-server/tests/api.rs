@@ -2233,3 +2233,43 @@ async fn a_decided_filing_cannot_move_again_409() {
         t.finish().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cookie_authenticated_write_must_come_from_the_registrys_own_pages() {
+    for t in backends().await {
+        let token = t.provider("acme", "Acme").await;
+        let post = |origin: Option<&str>| {
+            let mut request = Request::builder()
+                .method(Method::POST)
+                .uri("/api/v1/systems")
+                .header(header::HOST, "registry.example")
+                .header(header::COOKIE, format!("accord_token={token}"))
+                .header(header::CONTENT_TYPE, "application/json");
+            if let Some(origin) = origin {
+                request = request.header(header::ORIGIN, origin);
+            }
+            request
+                .body(Body::from(example("shop-support-chatbot")))
+                .expect("request")
+        };
+        // Another site (or a sibling subdomain) riding on the browser's cookie: refused.
+        let reply = send_request(&t.app, post(Some("https://evil.example"))).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "[{}]", t.label);
+        let reply = send_request(&t.app, post(None)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::FORBIDDEN,
+            "[{}] no origin at all",
+            t.label
+        );
+        // The registry's own page: allowed.
+        let reply = send_request(&t.app, post(Some("http://registry.example"))).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "[{}]", t.label);
+        // A bearer token is not a cookie: no origin needed.
+        let reply = t
+            .post_json("/api/v1/me", Some(&token), &serde_json::json!({}))
+            .await;
+        assert_ne!(reply.status, StatusCode::FORBIDDEN, "[{}]", t.label);
+        t.finish().await;
+    }
+}
