@@ -70,8 +70,13 @@ impl FromRequestParts<AppState> for Caller {
         }
         // A cookie rides along with any request the browser makes, so a write
         // authenticated by the cookie alone must come from our own pages.
-        let from_cookie = !parts.headers.contains_key(axum::http::header::AUTHORIZATION);
-        let writes = !matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD);
+        let from_cookie = !parts
+            .headers
+            .contains_key(axum::http::header::AUTHORIZATION);
+        let writes = !matches!(
+            parts.method,
+            axum::http::Method::GET | axum::http::Method::HEAD
+        );
         let caller = match token_of(parts) {
             None => Caller(None),
             Some(_) if from_cookie && writes && !crate::ui::same_origin(&parts.headers) => {
