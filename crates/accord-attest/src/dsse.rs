@@ -108,20 +108,14 @@ const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, STRICT
 /// trailing bits so that no two strings decode to the same bytes.
 pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
-    let url_safe = bytes.iter().any(|&b| b == b'-' || b == b'_');
-    let standard = bytes.iter().any(|&b| b == b'+' || b == b'/');
-    if url_safe && standard {
+    let pad = bytes.iter().rev().take_while(|&&b| b == b'=').count();
+    if pad > 0 && (bytes.len() % 4 != 0 || pad > 2) {
         return None;
     }
-    // A padded string must be padded correctly: `=` only at the end, and the
-    // whole a multiple of four. `Indifferent` alone would accept `abc==`.
-    if let Some(first) = bytes.iter().position(|&b| b == b'=')
-        && (!bytes.len().is_multiple_of(4) || bytes[first..].iter().any(|&b| b != b'='))
-    {
-        return None;
-    }
-    let engine = if url_safe { &URL_SAFE } else { &STANDARD };
-    engine.decode(bytes).ok()
+    STANDARD
+        .decode(bytes)
+        .ok()
+        .or_else(|| URL_SAFE.decode(bytes).ok())
 }
 
 /// Standard base64 with padding, as the DSSE reference implementation writes.
@@ -133,30 +127,37 @@ pub fn encode_base64(bytes: &[u8]) -> String {
 /// brackets outside strings. Cheap, and it runs before any parser recurses.
 pub fn check_depth(bytes: &[u8], limit: usize) -> Result<(), usize> {
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (offset, &b) in bytes.iter().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let mut j = i + 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', bytes.get(j..).unwrap_or_default()) {
+                        None => return Ok(()),
+                        Some(k) if bytes[j + k] == b'\\' => j += k + 2,
+                        Some(k) => {
+                            j += k;
+                            break;
+                        }
+                    }
+                    if j >= bytes.len() {
+                        return Ok(());
+                    }
+                }
+                i = j + 1;
+                continue;
             }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
             b'[' | b'{' => {
                 depth += 1;
                 if depth > limit {
-                    return Err(offset);
+                    return Err(i);
                 }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        i += 1;
     }
     Ok(())
 }
@@ -434,15 +435,50 @@ pub fn check_unique_keys(bytes: &[u8]) -> Result<(), String> {
             Ok(())
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            let mut keys = std::collections::HashSet::new();
-            while let Some(key) = map.next_key::<String>()? {
-                if keys.contains(&key) {
+            // Keys borrowed from the input where they have no escapes; a
+            // linear scan while an object is small (statements' are), a set
+            // beyond, so that a huge object cannot make the check quadratic.
+            let mut keys: Vec<std::borrow::Cow<'de, str>> = Vec::new();
+            let mut set: std::collections::HashSet<std::borrow::Cow<'de, str>> =
+                std::collections::HashSet::new();
+            while let Some(key) = map.next_key_seed(KeySeed)? {
+                let seen = if set.is_empty() {
+                    keys.iter().any(|k| *k == key)
+                } else {
+                    set.contains(&key)
+                };
+                if seen {
                     return Err(A::Error::custom(format!("duplicate key `{key}`")));
                 }
-                keys.insert(key);
+                if set.is_empty() && keys.len() < 32 {
+                    keys.push(key);
+                } else {
+                    set.extend(keys.drain(..));
+                    set.insert(key);
+                }
                 map.next_value_seed(Walk)?;
             }
             Ok(())
+        }
+    }
+
+    struct KeySeed;
+    impl<'de> DeserializeSeed<'de> for KeySeed {
+        type Value = std::borrow::Cow<'de, str>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+    impl<'de> Visitor<'de> for KeySeed {
+        type Value = std::borrow::Cow<'de, str>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a key")
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(std::borrow::Cow::Borrowed(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(std::borrow::Cow::Owned(v.to_string()))
         }
     }
 
@@ -458,4 +494,117 @@ pub fn check_unique_keys(bytes: &[u8]) -> Result<(), String> {
                 e.column()
             )
         })
+}
+
+#[cfg(test)]
+mod many_keys {
+    #[test]
+    fn duplicates_are_found_in_large_objects_too() {
+        let mut text = String::from("{");
+        for i in 0..100 {
+            text.push_str(&format!("\"k{i}\":{i},"));
+        }
+        text.push_str("\"k7\":0}");
+        let e = super::check_unique_keys(text.as_bytes()).unwrap_err();
+        assert!(e.contains("duplicate key `k7`"), "{e}");
+        let ok = text.replace("\"k7\":0}", "\"k100\":0}");
+        assert!(super::check_unique_keys(ok.as_bytes()).is_ok());
+    }
+}
+
+/// Deserialises a string map, refusing a key that appears twice (serde's own
+/// map impls keep the last value silently).
+pub fn unique_string_map<'de, D>(
+    deserializer: D,
+) -> Result<std::collections::BTreeMap<String, String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::de::{Error, MapAccess, Visitor};
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = std::collections::BTreeMap<String, String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object of strings")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = std::collections::BTreeMap::new();
+            while let Some((k, v)) = map.next_entry::<String, String>()? {
+                if out.contains_key(&k) {
+                    return Err(A::Error::custom(format!("duplicate key `{k}`")));
+                }
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+    deserializer.deserialize_map(V)
+}
+
+/// Deserialises any JSON value, refusing an object that repeats a key at any depth.
+pub fn unique_value<'de, D>(deserializer: D) -> Result<serde_json::Value, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+    use serde_json::Value;
+    struct V;
+    impl<'de> DeserializeSeed<'de> for V {
+        type Value = Value;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for V {
+        type Value = Value;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+            Ok(Value::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+            Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::String(v.to_string()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Value, E> {
+            Ok(Value::String(v))
+        }
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_none<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(V)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(v) = seq.next_element_seed(V)? {
+                out.push(v);
+            }
+            Ok(Value::Array(out))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut out = serde_json::Map::new();
+            while let Some(k) = map.next_key::<String>()? {
+                if out.contains_key(&k) {
+                    return Err(A::Error::custom(format!("duplicate key `{k}`")));
+                }
+                let v = map.next_value_seed(V)?;
+                out.insert(k, v);
+            }
+            Ok(Value::Object(out))
+        }
+    }
+    deserializer.deserialize_any(V)
 }

@@ -37,6 +37,7 @@ pub struct Statement {
 pub struct Subject {
     pub name: String,
     /// Algorithm → lowercase hex; Accord writes and checks `sha256`.
+    #[serde(deserialize_with = "crate::dsse::unique_string_map")]
     pub digest: BTreeMap<String, String>,
 }
 
@@ -86,6 +87,7 @@ pub struct AttestedProfile {
     pub digest: String,
     /// The profile's content, so that a verifier can assess it under another
     /// jurisdiction offline.
+    #[serde(deserialize_with = "crate::dsse::unique_value")]
     pub document: serde_json::Value,
 }
 

@@ -143,6 +143,7 @@ pub fn verify(bytes: &[u8], request: &Request<'_>) -> Outcome {
 struct RawStatement<'a> {
     #[serde(rename = "_type")]
     type_: String,
+    #[allow(dead_code)] // parsed so that a malformed subject list is reported here
     subject: Vec<Subject>,
     #[serde(rename = "predicateType")]
     predicate_type: String,
@@ -189,78 +190,37 @@ fn verify_inner(bytes: &[u8], request: &Request<'_>, run: &mut Run) -> Result<Ve
             ),
         ));
     }
-    if let Err(message) = dsse::check_unique_keys(&envelope.payload) {
-        return Err(run.fail(
-            "statement",
-            Rejection::new(
-                "malformed-statement",
-                format!("the payload is not an in-toto statement: {message}"),
-            ),
-        ));
-    }
-    let raw: RawStatement = serde_json::from_slice(&envelope.payload).map_err(|e| {
-        run.fail(
-            "statement",
-            Rejection::new(
-                "malformed-statement",
-                format!(
-                    "the payload is not an in-toto statement: {} (payload line {}, column {})",
-                    dsse::strip_position(&e),
-                    e.line(),
-                    e.column()
-                ),
-            ),
-        )
-    })?;
-    if raw.type_ != STATEMENT_TYPE {
+    // One typed pass for a well-formed statement (the fields Accord reads
+    // refuse duplicate keys: serde's derive for struct fields, and the maps'
+    // own deserialisers); a slower pass only to say precisely what is wrong.
+    let statement = match serde_json::from_slice::<Statement>(&envelope.payload) {
+        Ok(statement) => statement,
+        Err(fast) => return Err(explain_statement(&envelope.payload, &fast, run)),
+    };
+    if statement.type_ != STATEMENT_TYPE {
         return Err(run.fail(
             "statement",
             Rejection::new(
                 "statement-type",
-                format!("`_type` is `{}`; expected `{STATEMENT_TYPE}`", raw.type_),
+                format!(
+                    "`_type` is `{}`; expected `{STATEMENT_TYPE}`",
+                    statement.type_
+                ),
             ),
         ));
     }
-    if raw.predicate_type != PREDICATE_TYPE {
+    if statement.predicate_type != PREDICATE_TYPE {
         return Err(run.fail(
             "statement",
             Rejection::new(
                 "predicate-type",
                 format!(
                     "`predicateType` is `{}`; Accord verifies `{PREDICATE_TYPE}`",
-                    raw.predicate_type
+                    statement.predicate_type
                 ),
             ),
         ));
     }
-    let predicate: Predicate = raw
-        .predicate
-        .ok_or_else(|| {
-            run.fail(
-                "statement",
-                Rejection::new("malformed-predicate", "the statement has no predicate"),
-            )
-        })
-        .and_then(|p| {
-            serde_json::from_str(p.get()).map_err(|e| {
-                run.fail(
-                    "statement",
-                    Rejection::new(
-                        "malformed-predicate",
-                        format!(
-                            "the predicate is not an Accord assessment attestation: {}",
-                            dsse::strip_position(&e)
-                        ),
-                    ),
-                )
-            })
-        })?;
-    let statement = Statement {
-        type_: raw.type_,
-        subject: raw.subject,
-        predicate_type: raw.predicate_type,
-        predicate,
-    };
     check_consistency(&statement).map_err(|r| run.fail("statement", r))?;
     run.pass(
         "statement",
@@ -409,6 +369,71 @@ fn verify_inner(bytes: &[u8], request: &Request<'_>, run: &mut Run) -> Result<Ve
         valid_from,
         valid_until,
     })
+}
+
+/// Why a payload is not an Accord statement, as precisely as can be said:
+/// not JSON or not a statement, another statement or predicate type, or a
+/// predicate Accord cannot read.
+fn explain_statement(payload: &[u8], fast: &serde_json::Error, run: &mut Run) -> Rejection {
+    let raw: RawStatement = match serde_json::from_slice(payload) {
+        Ok(raw) => raw,
+        Err(e) => {
+            return run.fail(
+                "statement",
+                Rejection::new(
+                    "malformed-statement",
+                    format!(
+                        "the payload is not an in-toto statement: {} (payload line {}, column {})",
+                        dsse::strip_position(&e),
+                        e.line(),
+                        e.column()
+                    ),
+                ),
+            );
+        }
+    };
+    if raw.type_ != STATEMENT_TYPE {
+        return run.fail(
+            "statement",
+            Rejection::new(
+                "statement-type",
+                format!("`_type` is `{}`; expected `{STATEMENT_TYPE}`", raw.type_),
+            ),
+        );
+    }
+    if raw.predicate_type != PREDICATE_TYPE {
+        return run.fail(
+            "statement",
+            Rejection::new(
+                "predicate-type",
+                format!(
+                    "`predicateType` is `{}`; Accord verifies `{PREDICATE_TYPE}`",
+                    raw.predicate_type
+                ),
+            ),
+        );
+    }
+    let message = match raw.predicate {
+        None => "the statement has no predicate".to_string(),
+        Some(p) => match serde_json::from_str::<Predicate>(p.get()) {
+            Err(e) => format!(
+                "the predicate is not an Accord assessment attestation: {}",
+                dsse::strip_position(&e)
+            ),
+            Ok(_) => format!(
+                "the payload is not an in-toto statement: {} (payload line {}, column {})",
+                dsse::strip_position(fast),
+                fast.line(),
+                fast.column()
+            ),
+        },
+    };
+    let code = if message.starts_with("the predicate") || message.ends_with("no predicate") {
+        "malformed-predicate"
+    } else {
+        "malformed-statement"
+    };
+    run.fail("statement", Rejection::new(code, message))
 }
 
 fn check_signatures(

@@ -1072,7 +1072,7 @@ fn duplicate_keys_in_a_correctly_signed_statement_are_malformed() {
     let bytes = sign_payload(doubled.as_bytes(), &issuer())
         .to_json()
         .into_bytes();
-    refused_with_key(&bytes, "malformed-statement", "duplicate key `_type`");
+    refused_with_key(&bytes, "malformed-statement", "duplicate field `_type`");
 }
 
 #[test]
@@ -1180,4 +1180,16 @@ fn co_signatures_by_two_trusted_keys_verify_in_either_order() {
         assert_eq!(verified.key_id, issuer().public().id());
         assert_eq!(verified.issuer.expect("issuer").id, "example-lab");
     }
+}
+
+#[test]
+fn duplicate_keys_in_the_attested_profile_are_malformed() {
+    // The profile document is what a verifier assesses under `--as`: it must not be ambiguous.
+    let text = String::from_utf8(envelope().payload).expect("UTF-8");
+    let doubled = text.replacen(r#""document":{"#, r#""document":{"name":"Mallory","#, 1);
+    assert_ne!(doubled, text);
+    let bytes = sign_payload(doubled.as_bytes(), &issuer())
+        .to_json()
+        .into_bytes();
+    refused_with_key(&bytes, "malformed-predicate", "duplicate key `name`");
 }
