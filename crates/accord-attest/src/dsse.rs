@@ -109,7 +109,7 @@ const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, STRICT
 pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
     let pad = bytes.iter().rev().take_while(|&&b| b == b'=').count();
-    if pad > 0 && (bytes.len() % 4 != 0 || pad > 2) {
+    if pad > 0 && (!bytes.len().is_multiple_of(4) || pad > 2) {
         return None;
     }
     STANDARD
@@ -443,7 +443,7 @@ pub fn check_unique_keys(bytes: &[u8]) -> Result<(), String> {
                 std::collections::HashSet::new();
             while let Some(key) = map.next_key_seed(KeySeed)? {
                 let seen = if set.is_empty() {
-                    keys.iter().any(|k| *k == key)
+                    keys.contains(&key)
                 } else {
                     set.contains(&key)
                 };

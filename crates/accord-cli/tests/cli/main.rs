@@ -9,6 +9,8 @@ mod conformance;
 mod readme;
 mod scan_keywords;
 mod scan_pii;
+mod serve_browser;
+mod serve_crash;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
