@@ -18,7 +18,10 @@ fn missing() -> Option<String> {
         return Some("node is not installed".into());
     }
     if !e2e.join("node_modules/playwright-core").exists() {
-        return Some(format!("playwright-core is not installed: npm ci --prefix {}", e2e.display()));
+        return Some(format!(
+            "playwright-core is not installed: npm ci --prefix {}",
+            e2e.display()
+        ));
     }
     let chromium = std::env::var("ACCORD_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     if !Path::new(&chromium).exists() {
@@ -33,8 +36,17 @@ fn token(db: &str, args: &[&str]) -> String {
         .args(args)
         .output()
         .expect("run accord token create");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().lines().last().unwrap().to_string()
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string()
 }
 
 /// Starts `accord serve` on a free port; returns the child and its base URL.
@@ -50,7 +62,12 @@ pub fn start(db: &str) -> (Child, String) {
     let base = loop {
         let line = lines.next().expect("server output").expect("read");
         if let Some(rest) = line.strip_prefix("Accord registry on ") {
-            break rest.split_whitespace().next().unwrap().trim_end_matches('/').to_string();
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .trim_end_matches('/')
+                .to_string();
         }
     };
     // Keep draining stderr so the server never blocks on a full pipe.
@@ -70,8 +87,28 @@ fn a_provider_files_a_reviewer_approves_the_public_finds_it() {
     }
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("registry.db").display());
-    let provider = token(&db, &["--role", "provider", "--name", "acme", "--organisation", "Acme Ltd"]);
-    let reviewer = token(&db, &["--role", "reviewer", "--name", "eu-desk", "--jurisdiction", "EU"]);
+    let provider = token(
+        &db,
+        &[
+            "--role",
+            "provider",
+            "--name",
+            "acme",
+            "--organisation",
+            "Acme Ltd",
+        ],
+    );
+    let reviewer = token(
+        &db,
+        &[
+            "--role",
+            "reviewer",
+            "--name",
+            "eu-desk",
+            "--jurisdiction",
+            "EU",
+        ],
+    );
     let (mut server, base) = start(&db);
     let out = Command::new("node")
         .arg(root().join("crates/accord-cli/tests/e2e/registry.mjs"))
