@@ -889,20 +889,7 @@ impl Store {
         .bind(page.limit())
         .fetch_all(&self.read)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Impact {
-                    id: r.try_get(0)?,
-                    system_id: r.try_get(1)?,
-                    system_name: r.try_get(2)?,
-                    from_digest: r.try_get(3)?,
-                    to_digest: r.try_get(4)?,
-                    changes: r.try_get(5)?,
-                    change_count: r.try_get(6)?,
-                    created_at: r.try_get(7)?,
-                })
-            })
-            .collect()
+        rows.iter().map(impact_from_row).collect()
     }
 
     /// Impacts on systems filed in any of these jurisdictions (a reviewer's view), newest first.
@@ -925,20 +912,7 @@ impl Store {
         .bind(page.limit())
         .fetch_all(&self.read)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Impact {
-                    id: r.try_get(0)?,
-                    system_id: r.try_get(1)?,
-                    system_name: r.try_get(2)?,
-                    from_digest: r.try_get(3)?,
-                    to_digest: r.try_get(4)?,
-                    changes: r.try_get(5)?,
-                    change_count: r.try_get(6)?,
-                    created_at: r.try_get(7)?,
-                })
-            })
-            .collect()
+        rows.iter().map(impact_from_row).collect()
     }
 
     /// Every jurisdiction something was filed with.
@@ -1106,6 +1080,19 @@ fn system_from_row(r: &AnyRow) -> Result<System> {
         latest_version: r.try_get(4)?,
         created_at: r.try_get(5)?,
         updated_at: r.try_get(6)?,
+    })
+}
+
+fn impact_from_row(r: &AnyRow) -> Result<Impact> {
+    Ok(Impact {
+        id: r.try_get(0)?,
+        system_id: r.try_get(1)?,
+        system_name: r.try_get(2)?,
+        from_digest: r.try_get(3)?,
+        to_digest: r.try_get(4)?,
+        changes: r.try_get(5)?,
+        change_count: r.try_get(6)?,
+        created_at: r.try_get(7)?,
     })
 }
 
