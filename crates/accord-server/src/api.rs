@@ -758,6 +758,10 @@ pub async fn transition_filing(
         .store
         .transition_filing(user, id, filing.status, to, comment)
         .await?;
+    // What is published changed here: no register page may be served from before.
+    if let Ok(mut pages) = state.register_pages.lock() {
+        pages.clear();
+    }
     Ok(Json(moved))
 }
 
@@ -793,6 +797,42 @@ pub struct RegisterQuery {
 pub async fn register(
     State(state): State<AppState>,
     Query(q): Query<RegisterQuery>,
+) -> Result<Response, ApiError> {
+    // The public register is the most read page: a page is served from memory
+    // for up to a second, so a burst of readers costs one query.
+    let key = (q.jurisdiction.clone(), q.limit, q.before);
+    if let Some(text) = state.register_pages.lock().ok().and_then(|pages| {
+        pages
+            .get(&key)
+            .filter(|(at, _)| at.elapsed() < REGISTER_PAGE_TTL)
+            .map(|(_, text)| text.clone())
+    }) {
+        return Ok(json_response(StatusCode::OK, text));
+    }
+    let Json(page) = register_page(&state, &q).await?;
+    let text = serde_json::to_string(&page).map_err(|e| ApiError::invalid(e.to_string()))?;
+    if let Ok(mut pages) = state.register_pages.lock() {
+        if pages.len() >= 1024 {
+            pages.clear();
+        }
+        pages.insert(key, (std::time::Instant::now(), text.clone()));
+    }
+    Ok(json_response(StatusCode::OK, text))
+}
+
+/// How long a served register page may be reused.
+pub const REGISTER_PAGE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Register pages by (jurisdiction, limit, before): when made, and the JSON.
+pub type RegisterPages = std::collections::HashMap<
+    (Option<String>, Option<i64>, Option<i64>),
+    (std::time::Instant, String),
+>;
+
+/// One page of the register, straight from the store.
+pub async fn register_page(
+    state: &AppState,
+    q: &RegisterQuery,
 ) -> Result<Json<Paged<RegisterEntry>>, ApiError> {
     let page = Page {
         limit: q.limit,

@@ -102,5 +102,8 @@ pub async fn reassess(state: &AppState, force: bool) -> Result<ReassessSummary, 
     if let Ok(mut cache) = state.register_cache.lock() {
         cache.clear();
     }
+    if let Ok(mut pages) = state.register_pages.lock() {
+        pages.clear();
+    }
     Ok(summary)
 }

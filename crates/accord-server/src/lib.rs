@@ -56,6 +56,8 @@ pub struct AppState {
     /// safe to share even between server instances on one PostgreSQL.
     pub register_cache:
         Arc<std::sync::Mutex<std::collections::HashMap<(i64, String), api::RegisterEntry>>>,
+    /// Serialised register pages, served for at most [`api::REGISTER_PAGE_TTL`].
+    pub register_pages: Arc<std::sync::Mutex<api::RegisterPages>>,
 }
 
 /// How to run the server.
@@ -80,6 +82,7 @@ impl AppState {
             agreements: Arc::new(agreements),
             limiter: Arc::new(auth::RateLimiter::new(rate_limit)),
             register_cache: Arc::default(),
+            register_pages: Arc::default(),
         }
     }
 }

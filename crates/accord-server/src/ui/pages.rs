@@ -729,13 +729,13 @@ pub async fn register(
             markets::validate(j)
                 .map_err(|e| ApiError::invalid(format!("jurisdiction: {}", e.message)))?;
         }
-        let page = api::register(
-            State(state.clone()),
-            Query(api::RegisterQuery {
+        let page = api::register_page(
+            &state,
+            &api::RegisterQuery {
                 jurisdiction: selected.clone(),
                 limit: Some(50),
                 before: cursor(q.before),
-            }),
+            },
         )
         .await?
         .0;
