@@ -309,8 +309,20 @@ async fn store_assessment(
     as_of: jiff::civil::Date,
 ) -> Result<String, ApiError> {
     let assessment = state.engine.assess(profile, as_of);
+    save_assessment(state, system_id, version, as_of, &assessment).await
+}
+
+/// Stores an assessment as `accord assess --format json` writes it, with the
+/// rulepack versions that made it; returns that text.
+pub(crate) async fn save_assessment(
+    state: &AppState,
+    system_id: i64,
+    version: i64,
+    as_of: jiff::civil::Date,
+    assessment: &accord_model::Assessment,
+) -> Result<String, ApiError> {
     let mut text =
-        serde_json::to_string_pretty(&assessment).map_err(|e| ApiError::invalid(e.to_string()))?;
+        serde_json::to_string_pretty(assessment).map_err(|e| ApiError::invalid(e.to_string()))?;
     text.push('\n');
     state
         .store
@@ -851,7 +863,7 @@ pub async fn register_page(
         .await?;
     let mut items = Vec::with_capacity(filings.len());
     for f in &filings {
-        items.push(register_entry(&state, f).await?);
+        items.push(register_entry(state, f).await?);
     }
     let next = (items.len() as i64 >= page.limit())
         .then(|| filings.last().map(|f| f.id))

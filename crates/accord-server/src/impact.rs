@@ -58,20 +58,7 @@ pub async fn reassess(state: &AppState, force: bool) -> Result<ReassessSummary, 
             .and_then(|(_, d, _)| accord_model::facts::parse_date(d).ok())
             .unwrap_or_else(engine::today);
         let assessment = engine.assess(&input, as_of);
-        let mut text = serde_json::to_string_pretty(&assessment)
-            .map_err(|e| ApiError::invalid(e.to_string()))?;
-        text.push('\n');
-        state
-            .store
-            .save_assessment(&accord_store::NewAssessment {
-                system_id,
-                profile_version: version,
-                as_of: &as_of.to_string(),
-                rules_digest: &engine.rules_digest,
-                rulepacks: &engine.rulepacks_json,
-                result: &text,
-            })
-            .await?;
+        crate::api::save_assessment(state, system_id, version, as_of, &assessment).await?;
         let Some((from_digest, _, before)) = baseline else {
             summary.without_baseline += 1;
             continue;

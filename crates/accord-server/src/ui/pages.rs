@@ -48,16 +48,7 @@ fn parse_id(text: &str, what: &str) -> Result<i64, ApiError> {
 /// What only a provider with an organisation may do (the API's rule for
 /// registering systems).
 fn require_provider(caller: &Caller) -> Result<(), ApiError> {
-    let user = caller.user()?;
-    match (user.role, user.organisation_id) {
-        (Role::Provider, Some(_)) => Ok(()),
-        (Role::Provider, None) => Err(ApiError::forbidden(
-            "this provider belongs to no organisation",
-        )),
-        _ => Err(ApiError::forbidden(
-            "only a provider registers and files systems",
-        )),
-    }
+    api::provider_org(caller.user()?).map(|_| ())
 }
 
 fn cursor(before: Option<String>) -> Option<i64> {
