@@ -375,7 +375,7 @@ mod reference_vector {
         let public = SecretKey::from_seed(&seed).public();
         // That implementation's key id is SHA-256 of the raw key, not of the DER.
         assert_eq!(
-            crate::keys::hex(&Sha256::digest(public.raw())),
+            accord_rules::pack::hex(&Sha256::digest(public.raw())),
             "129673dfe39f1e47d3f7845fec37f77cec991275ab83d77bd6a7e3e8565e2e94"
         );
         let envelope = Envelope::parse(ENVELOPE.as_bytes()).unwrap();

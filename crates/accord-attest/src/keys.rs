@@ -7,6 +7,8 @@ use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use accord_rules::pack::hex;
+
 /// A private key that signs.
 pub struct SecretKey {
     key: SigningKey,
@@ -129,16 +131,6 @@ impl PublicKey {
         let signature = ed25519_dalek::Signature::from_bytes(&bytes);
         self.key.verify_strict(message, &signature).is_ok()
     }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    s
 }
 
 #[cfg(test)]
