@@ -142,6 +142,7 @@ pub fn evidence(audit: &Audit, context: &ReportContext) -> Result<Evidence, Fair
         // assess` applies it only to the rules that set it (us-federal) and not
         // to LL144, which sets no pass/fail level.
         passed: Some(context.data.inputs_skipped.is_empty()),
+        subject: None,
     })
 }
 

@@ -261,4 +261,25 @@ pub struct Evidence {
     #[serde(default)]
     pub thresholds: Vec<serde_json::Value>,
     pub passed: Option<bool>,
+    /// The system this evidence is about (`--subject PROFILE`); `None` when
+    /// it was produced without naming one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<EvidenceSubject>,
+}
+
+/// What an evidence file is about (CONTRACT.md §10): a system, by its
+/// profile's name, version and digest, and optionally the model and dataset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EvidenceSubject {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// `sha256:` of the profile file's bytes, as in an assessment's `profile.digest`.
+    pub profile_digest: String,
+    /// `sha256:` of the model artefact tested, when stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_digest: Option<String>,
+    /// `sha256:` of the dataset tested, when stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset_digest: Option<String>,
 }

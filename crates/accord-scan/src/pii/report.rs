@@ -226,6 +226,7 @@ impl ScanTotals {
             metrics: self.metrics(detected),
             thresholds,
             passed: Some(passed),
+            subject: None,
         }
     }
 }
