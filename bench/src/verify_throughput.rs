@@ -188,14 +188,7 @@ fn main() -> anyhow::Result<()> {
                 profile_document: profile.document.value.clone(),
                 evidence: loaded
                     .iter()
-                    .map(|e| EvidenceInput {
-                        name: e.path.clone(),
-                        sha256: e.sha256.clone(),
-                        kind: e.evidence.kind.clone(),
-                        produced_at: e.evidence.produced_at.clone(),
-                        passed: e.evidence.passed,
-                        controls: e.evidence.controls.clone(),
-                    })
+                    .map(|e| EvidenceInput::from_loaded(e.path.clone(), e))
                     .collect(),
                 issuer: Issuer {
                     name: format!("Example Conformity Assessment Body {v}"),

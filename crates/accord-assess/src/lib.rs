@@ -35,7 +35,7 @@ use accord_model::facts::FactValue;
 use accord_model::{Assessment, Status, markets};
 use accord_rules::{RuleKind, RuleSet, Truth};
 
-pub use evidence::LoadedEvidence;
+pub use evidence::{Binding, LoadedEvidence, ProfileIdentity, Verdict};
 
 /// A profile read and checked against the fact registry.
 #[derive(Clone, Debug)]
@@ -71,6 +71,15 @@ impl ProfileInput {
             values,
             document,
         })
+    }
+
+    /// Name, version and digest, as evidence subjects are matched against them.
+    pub fn identity(&self) -> ProfileIdentity<'_> {
+        ProfileIdentity {
+            name: &self.name,
+            version: self.version.as_deref(),
+            digest: &self.digest,
+        }
     }
 
     /// The value of a fact by id.
@@ -133,6 +142,18 @@ impl Assessor<'_> {
             statuses.push((status, from, unknowns));
         }
 
+        // Evidence about another system is not counted (CONTRACT.md §10 `subject`).
+        let identity = input.identity();
+        let bindings: Vec<Binding> = self.evidence.iter().map(|e| e.binding(identity)).collect();
+        let counted: Vec<&LoadedEvidence> = self
+            .evidence
+            .iter()
+            .zip(&bindings)
+            .filter(|(_, b)| !matches!(b, Binding::Other(_)))
+            .map(|(e, _)| e)
+            .collect();
+        let mut judgements: HashMap<String, evidence::Judgement> = HashMap::new();
+
         let market_list = match input.fact(rules, "markets") {
             Some(FactValue::Set(list)) => Some(list.clone()),
             _ => None,
@@ -152,7 +173,8 @@ impl Assessor<'_> {
             if !relevant || !wanted {
                 continue;
             }
-            let result = self.jurisdiction(j, &facts, &evaluation, &statuses);
+            let result =
+                self.jurisdiction(j, &facts, &evaluation, &statuses, &counted, &mut judgements);
             // A jurisdiction where nothing applies, is upcoming or is in doubt has nothing to say.
             if !(result.classifications.is_empty()
                 && result.obligations.is_empty()
@@ -163,11 +185,12 @@ impl Assessor<'_> {
             }
         }
 
+        evidence::fail_dependents(rules, &mut jurisdictions, &counted, &mut judgements);
         let obligations: Vec<&ObligationResult> = jurisdictions
             .iter()
             .flat_map(|j| j.obligations.iter())
             .collect();
-        let controls = plan::plan(rules, &jurisdictions, self.evidence, as_of);
+        let controls = plan::plan(rules, &jurisdictions, &counted, &judgements);
         let summary = Summary {
             prohibited: jurisdictions
                 .iter()
@@ -203,6 +226,10 @@ impl Assessor<'_> {
                         && o.evidence != EvidenceStatus::Satisfied
                 })
                 .count(),
+            evidence_failed: obligations
+                .iter()
+                .filter(|o| o.evidence == EvidenceStatus::Failed)
+                .count(),
         };
         Assessment {
             accord: "assessment/v1".to_string(),
@@ -228,7 +255,8 @@ impl Assessor<'_> {
             evidence: self
                 .evidence
                 .iter()
-                .map(LoadedEvidence::reference)
+                .zip(&bindings)
+                .map(|(e, b)| e.reference(b))
                 .collect(),
             summary,
         }
@@ -262,6 +290,8 @@ impl Assessor<'_> {
         facts: &accord_rules::Facts,
         evaluation: &accord_rules::Evaluation,
         statuses: &[(Status, Option<Date>, Vec<usize>)],
+        counted: &[&LoadedEvidence],
+        judgements: &mut HashMap<String, evidence::Judgement>,
     ) -> JurisdictionResult {
         let rules = self.rules;
         let group = &rules.by_jurisdiction[j];
@@ -357,7 +387,11 @@ impl Assessor<'_> {
                     }
                     let (evidence, findings) =
                         if matches!(status, Status::Applies | Status::Upcoming) {
-                            evidence::obligation_status(rule, self.evidence, self.options.as_of)
+                            let judgement =
+                                evidence::obligation_status(rule, counted, self.options.as_of);
+                            let out = (judgement.status, judgement.findings.clone());
+                            judgements.insert(rule.id.clone(), judgement);
+                            out
                         } else {
                             (EvidenceStatus::NotRequired, Vec::new())
                         };

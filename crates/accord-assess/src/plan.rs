@@ -10,13 +10,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use jiff::civil::Date;
-
 use accord_model::Status;
 use accord_model::assessment::{JurisdictionResult, PlannedControl};
 use accord_rules::RuleSet;
 
-use crate::evidence::{LoadedEvidence, control_status};
+use crate::evidence::{Judgement, LoadedEvidence, control_status};
 
 /// Exact search is used up to this many candidate controls.
 const EXACT_LIMIT: usize = 22;
@@ -32,8 +30,8 @@ struct Need<'a> {
 pub fn plan(
     rules: &RuleSet,
     jurisdictions: &[JurisdictionResult],
-    evidence: &[LoadedEvidence],
-    _as_of: Date,
+    evidence: &[&LoadedEvidence],
+    judgements: &HashMap<String, Judgement>,
 ) -> Vec<PlannedControl> {
     let mut needs = Vec::new();
     for j in jurisdictions {
@@ -105,7 +103,14 @@ pub fn plan(
                 satisfies: satisfies.iter().map(|n| n.id.to_string()).collect(),
                 contributes_to: contributes.iter().map(|n| n.id.to_string()).collect(),
                 jurisdictions,
-                evidence: control_status(control, evidence),
+                evidence: {
+                    let served: Vec<&Judgement> = satisfies
+                        .iter()
+                        .chain(&contributes)
+                        .filter_map(|n| judgements.get(n.id))
+                        .collect();
+                    control_status(control, evidence, &served)
+                },
                 needed_from,
             }
         })

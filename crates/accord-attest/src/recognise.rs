@@ -175,7 +175,12 @@ pub fn recognise(
                 let Some(control) = predicate.controls.iter().find(|c| c.id == mapping.id) else {
                     continue;
                 };
-                if control.evidence == accord_model::EvidenceStatus::Partial {
+                if matches!(
+                    control.evidence,
+                    accord_model::EvidenceStatus::Partial
+                        | accord_model::EvidenceStatus::Failed
+                        | accord_model::EvidenceStatus::Stale
+                ) {
                     reasons.push(format!(
                         "control `{}` is attested as {}, not satisfied",
                         mapping.id,
@@ -346,10 +351,8 @@ fn control_title(rules: &RuleSet, id: &str) -> (String, Option<String>) {
 
 fn evidence_word(status: accord_model::EvidenceStatus) -> &'static str {
     match status {
-        accord_model::EvidenceStatus::Satisfied => "satisfied",
-        accord_model::EvidenceStatus::Partial => "partial",
-        accord_model::EvidenceStatus::Missing => "missing",
         accord_model::EvidenceStatus::NotRequired => "not required",
+        other => other.as_str(),
     }
 }
 
@@ -369,6 +372,10 @@ fn evidence_problem(
         ));
     }
     let conditions = trusted.conditions;
+    // A failed test never counts, whatever the agreement says.
+    if e.passed == Some(false) {
+        return Some(format!("evidence `{}` did not pass", e.name));
+    }
     if conditions.is_some_and(|c| c.evidence_must_pass) && e.passed != Some(true) {
         return Some(format!(
             "evidence `{}` did not pass its own thresholds",

@@ -141,8 +141,13 @@ pub struct AttestedEvidence {
     pub kind: String,
     /// RFC 3339, from the evidence file.
     pub produced_at: String,
+    /// The file's result as judged when certified: `false` when it or any of
+    /// its thresholds did not pass; `None` when it states no result.
     pub passed: Option<bool>,
     pub controls: Vec<String>,
+    /// What the evidence says it is about; `None` when it names no system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<accord_model::assessment::EvidenceSubject>,
 }
 
 /// An evidence file handed to `certify`: its bytes' digest and content.
@@ -152,8 +157,26 @@ pub struct EvidenceInput {
     pub sha256: String,
     pub kind: String,
     pub produced_at: String,
+    /// The judged result ([`accord_assess::Verdict::passed`]).
     pub passed: Option<bool>,
     pub controls: Vec<String>,
+    pub subject: Option<accord_model::assessment::EvidenceSubject>,
+}
+
+impl EvidenceInput {
+    /// An evidence file as read and judged, under the name it is certified as.
+    pub fn from_loaded(name: String, loaded: &accord_assess::LoadedEvidence) -> EvidenceInput {
+        EvidenceInput {
+            name,
+            sha256: loaded.sha256.clone(),
+            kind: loaded.evidence.kind.clone(),
+            produced_at: loaded.evidence.produced_at.clone(),
+            // The file's result as judged from its thresholds, not its own flag.
+            passed: loaded.verdict.passed(),
+            controls: loaded.evidence.controls.clone(),
+            subject: loaded.evidence.subject.clone(),
+        }
+    }
 }
 
 /// Everything `certify` puts into a statement besides the assessment.
@@ -288,6 +311,7 @@ pub fn build(input: CertifyInput<'_>) -> Statement {
                 produced_at: e.produced_at.clone(),
                 passed: e.passed,
                 controls: e.controls.clone(),
+                subject: e.subject.clone(),
             })
             .collect(),
         summary: a.summary.clone(),

@@ -18,6 +18,8 @@
 //! | `issuer-mismatch` | the predicate names another key than the one that signed |
 //! | `not-yet-valid`, `expired`, `validity-too-long` | validity window |
 //! | `subject-mismatch` | a file given is not what was signed |
+//! | `evidence-failed` | a control or obligation is attested satisfied although its evidence failed (as attested, or as the evidence file given says) |
+//! | `evidence-subject` | attested evidence is about another system than the attested profile |
 //! | `out-of-scope` | the issuer is not trusted for this jurisdiction or these controls |
 
 use jiff::Timestamp;
@@ -29,6 +31,7 @@ use crate::agreement::{Agreement, IssuerEntry};
 use crate::dsse::{self, Envelope, IN_TOTO_PAYLOAD_TYPE};
 use crate::keys::PublicKey;
 use crate::statement::{PREDICATE_TYPE, Predicate, STATEMENT_TYPE, Statement, Subject};
+use accord_model::EvidenceStatus;
 
 /// Whom the verifier trusts.
 #[derive(Clone, Copy, Debug)]
@@ -65,6 +68,10 @@ pub struct GivenFile {
     pub path: String,
     /// Lowercase hex SHA-256 of the file's bytes.
     pub sha256: String,
+    /// For evidence: the file's result as judged from what it says
+    /// ([`accord_assess::LoadedEvidence`]); checked against what is attested.
+    #[serde(skip)]
+    pub verdict: Option<accord_assess::Verdict>,
 }
 
 #[derive(Clone, Debug)]
@@ -337,6 +344,7 @@ fn verify_inner(bytes: &[u8], request: &Request<'_>, run: &mut Run) -> Result<Ve
             ));
         }
     }
+    check_given_evidence(&statement, request.files).map_err(|r| run.fail("subjects", r))?;
     if request.files.is_empty() {
         run.pass(
             "subjects",
@@ -666,7 +674,7 @@ fn check_consistency(statement: &Statement) -> Result<(), Rejection> {
     }
     for c in &p.controls {
         for f in &c.evidence_files {
-            if p.evidence_by_sha256(f).is_none() {
+            let Some(file) = p.evidence_by_sha256(f) else {
                 return Err(Rejection::new(
                     "malformed-predicate",
                     format!(
@@ -674,7 +682,91 @@ fn check_consistency(statement: &Statement) -> Result<(), Rejection> {
                         c.id
                     ),
                 ));
+            };
+            if c.evidence == EvidenceStatus::Satisfied && file.passed == Some(false) {
+                return Err(Rejection::new(
+                    "evidence-failed",
+                    format!(
+                        "control `{}` is attested satisfied, but its evidence `{}` did not pass",
+                        c.id, file.name
+                    ),
+                ));
             }
+        }
+    }
+    // An obligation cannot be satisfied while a control it relies on failed.
+    for j in &p.jurisdictions {
+        for o in j
+            .obligations
+            .iter()
+            .filter(|o| o.evidence == EvidenceStatus::Satisfied)
+        {
+            if let Some(c) = p.controls.iter().find(|c| {
+                c.evidence == EvidenceStatus::Failed && o.controls.iter().any(|id| id == &c.id)
+            }) {
+                return Err(Rejection::new(
+                    "evidence-failed",
+                    format!(
+                        "obligation `{}` is attested satisfied, but control `{}` it relies on is attested failed",
+                        o.id, c.id
+                    ),
+                ));
+            }
+        }
+    }
+    for e in &p.evidence {
+        if let Some(subject) = &e.subject
+            && subject.profile_digest != p.profile.digest
+        {
+            return Err(Rejection::new(
+                "evidence-subject",
+                format!(
+                    "evidence `{}` is about `{}` ({}), not the attested profile `{}` ({})",
+                    e.name, subject.name, subject.profile_digest, p.profile.name, p.profile.digest
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Evidence files given to `verify`, judged by what they say, must not
+/// contradict what is attested about them.
+fn check_given_evidence(statement: &Statement, files: &[GivenFile]) -> Result<(), Rejection> {
+    let p = &statement.predicate;
+    for file in files.iter().filter(|f| f.role == Role::Evidence) {
+        let (Some(accord_assess::Verdict::Failed(reasons)), Some(attested)) =
+            (&file.verdict, p.evidence_by_sha256(&file.sha256))
+        else {
+            continue;
+        };
+        let satisfied: Vec<&str> = p
+            .controls
+            .iter()
+            .filter(|c| {
+                c.evidence == EvidenceStatus::Satisfied && c.evidence_files.contains(&file.sha256)
+            })
+            .map(|c| c.id.as_str())
+            .collect();
+        if attested.passed != Some(false) || !satisfied.is_empty() {
+            return Err(Rejection::new(
+                "evidence-failed",
+                format!(
+                    "evidence `{}` did not pass ({}), but the attestation records it as {}{}",
+                    file.path,
+                    reasons.join("; "),
+                    match attested.passed {
+                        Some(true) => "passed",
+                        Some(false) => "failed",
+                        None => "without a result",
+                    },
+                    if satisfied.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" and control(s) {} as satisfied", satisfied.join(", "))
+                    }
+                ),
+            ));
         }
     }
     Ok(())

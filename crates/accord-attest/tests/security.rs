@@ -91,14 +91,10 @@ fn fixture() -> &'static Fixture {
             assessment_digest: accord_assess::sha256_digest(assessment_text.as_bytes()),
             assessment_name: "cv-screening.assessment.json".into(),
             profile_document: profile.document.value.clone(),
-            evidence: vec![EvidenceInput {
-                name: "fairness-audit.json".into(),
-                sha256: evidence.sha256.clone(),
-                kind: evidence.evidence.kind.clone(),
-                produced_at: evidence.evidence.produced_at.clone(),
-                passed: evidence.evidence.passed,
-                controls: evidence.evidence.controls.clone(),
-            }],
+            evidence: vec![EvidenceInput::from_loaded(
+                "fairness-audit.json".into(),
+                &evidence,
+            )],
             issuer: Issuer {
                 name: "Example Conformity Assessment Body".into(),
                 key_id: key.public().id().to_string(),
@@ -291,6 +287,9 @@ fn given(role: Role, path: &str, text: &str) -> GivenFile {
         role,
         path: path.into(),
         sha256: sha256(text),
+        verdict: (role == Role::Evidence)
+            .then(|| LoadedEvidence::parse(text, path).map(|e| e.verdict).ok())
+            .flatten(),
     }
 }
 

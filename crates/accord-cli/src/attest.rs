@@ -297,12 +297,33 @@ pub fn certify(args: CertifyArgs) -> anyhow::Result<ExitCode> {
     let profile_document = Document::parse(&profile_text, &profile_path.display().to_string())
         .map_err(Diagnostics::from)?;
 
-    // Evidence: exactly the files the assessment used.
+    // Evidence: exactly the files the assessment used, each about this profile.
+    let profile_identity = accord_assess::ProfileIdentity {
+        name: &assessment.profile.name,
+        version: assessment.profile.version.as_deref(),
+        digest: &assessment.profile.digest,
+    };
     let mut evidence = Vec::new();
+    let mut loaded_files = Vec::new();
     for path in &args.evidence {
         let text = input::read_text(path)?;
         let loaded =
             LoadedEvidence::parse(&text, &path.display().to_string()).map_err(Diagnostics::from)?;
+        match loaded.binding(profile_identity) {
+            accord_assess::Binding::Other(reason) => {
+                return Err(Diagnostics::from(
+                    Diagnostic::new(path.display().to_string(), None, format!("evidence about another system cannot be certified for `{}`: {reason}", assessment.profile.name))
+                        .with_hint("run the test for this system with `--subject PROFILE`, then assess and certify again"),
+                )
+                .into());
+            }
+            accord_assess::Binding::Unbound => eprintln!(
+                "warning: {}: {}",
+                path.display(),
+                accord_assess::evidence::UNBOUND_NOTE
+            ),
+            accord_assess::Binding::Bound => {}
+        }
         if !assessment
             .evidence
             .iter()
@@ -323,14 +344,8 @@ pub fn certify(args: CertifyArgs) -> anyhow::Result<ExitCode> {
             )
             .into());
         }
-        evidence.push(EvidenceInput {
-            name: file_name(path),
-            sha256: loaded.sha256,
-            kind: loaded.evidence.kind,
-            produced_at: loaded.evidence.produced_at,
-            passed: loaded.evidence.passed,
-            controls: loaded.evidence.controls,
-        });
+        evidence.push(EvidenceInput::from_loaded(file_name(path), &loaded));
+        loaded_files.push(loaded);
     }
     for used in &assessment.evidence {
         if !evidence.iter().any(|e| e.sha256 == used.sha256) {
@@ -348,6 +363,17 @@ pub fn certify(args: CertifyArgs) -> anyhow::Result<ExitCode> {
             .into());
         }
     }
+
+    // Sign only what the same judgement reproduces: assess the profile again
+    // with this evidence and these rulepacks, as of the assessment's date.
+    rejudge(
+        &args,
+        &assessment,
+        &assessment_name,
+        &profile_text,
+        &profile_path,
+        &loaded_files,
+    )?;
 
     let issued_at = match &args.issued_at {
         Some(t) => parse_time(t, "--issued-at")?,
@@ -399,6 +425,85 @@ pub fn certify(args: CertifyArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_default()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses to certify an assessment whose evidence statuses the evidence,
+/// profile and rulepacks given do not reproduce (an assessment edited by
+/// hand, or made by an older judgement).
+fn rejudge(
+    args: &CertifyArgs,
+    assessment: &Assessment,
+    assessment_name: &str,
+    profile_text: &str,
+    profile_path: &Path,
+    evidence: &[LoadedEvidence],
+) -> anyhow::Result<()> {
+    let rules = input::rules(&args.rules)?;
+    for used in &assessment.rulepacks {
+        match rules.packs.iter().find(|p| p.id == used.id) {
+            Some(p) if p.digest == used.digest => {}
+            found => {
+                return Err(Diagnostics::from(
+                    Diagnostic::new(
+                        assessment_name,
+                        None,
+                        format!(
+                            "the assessment used rulepack `{}` {} ({}), but {}",
+                            used.id,
+                            used.version,
+                            used.digest,
+                            match found {
+                                Some(p) =>
+                                    format!("{} {} ({}) is loaded", p.id, p.version, p.digest),
+                                None => "no pack with that id is loaded".to_string(),
+                            }
+                        ),
+                    )
+                    .with_hint("certify with the same rulepacks (--rules DIR), or assess again"),
+                )
+                .into());
+            }
+        }
+    }
+    let profile = ProfileInput::parse(profile_text, &profile_path.display().to_string(), &rules)
+        .map_err(Diagnostics)?;
+    let as_of = accord_model::facts::parse_date(&assessment.as_of)
+        .map_err(|m| bad(assessment_name, format!("`as_of`: {m}")))?;
+    let assessor = accord_assess::Assessor {
+        rules: &rules,
+        evidence,
+        options: accord_assess::Options {
+            as_of,
+            jurisdictions: assessment
+                .jurisdictions
+                .iter()
+                .map(|j| j.jurisdiction.clone())
+                .collect(),
+        },
+    };
+    let again = assessor.assess(&profile);
+    let differences = accord_assess::evidence::disagreements(assessment, &again);
+    if differences.is_empty() {
+        return Ok(());
+    }
+    let mut message = format!(
+        "the assessment's evidence statuses are not what its evidence gives ({} difference{}):",
+        differences.len(),
+        if differences.len() == 1 { "" } else { "s" }
+    );
+    for line in differences.iter().take(10) {
+        message.push_str("\n  ");
+        message.push_str(line);
+    }
+    if differences.len() > 10 {
+        message.push_str(&format!("\n  and {} more", differences.len() - 10));
+    }
+    Err(Diagnostics::from(
+        Diagnostic::new(assessment_name, None, message).with_hint(
+            "assess again with this version of Accord and the same --evidence, then certify the new file",
+        ),
+    )
+    .into())
 }
 
 pub fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
@@ -456,10 +561,21 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let mut add = |role: Role, path: &Path| -> anyhow::Result<()> {
         let sha256 = sha256_file(path)
             .map_err(|e| anyhow::anyhow!("Cannot read `{}`: {e}", path.display()))?;
+        // Evidence is judged by what it says, and checked against what is attested.
+        // A file that is not evidence at all is left to the subject check.
+        let verdict = if role == Role::Evidence {
+            input::read_text(path)
+                .ok()
+                .and_then(|text| LoadedEvidence::parse(&text, &path.display().to_string()).ok())
+                .map(|e| e.verdict)
+        } else {
+            None
+        };
         files.push(GivenFile {
             role,
             path: path.display().to_string(),
             sha256,
+            verdict,
         });
         Ok(())
     };

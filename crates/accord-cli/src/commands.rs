@@ -45,6 +45,13 @@ fn failed(assessment: &Assessment, fail_on: FailOn) -> bool {
         FailOn::Never => false,
         FailOn::Prohibited => assessment.summary.prohibited,
         FailOn::Gap => assessment.summary.gaps > 0 || assessment.summary.prohibited,
+        FailOn::EvidenceFailed => {
+            assessment.summary.evidence_failed > 0
+                || assessment
+                    .evidence
+                    .iter()
+                    .any(|e| e.counted && e.passed == Some(false))
+        }
         FailOn::Undetermined => assessment.jurisdictions.iter().any(|j| {
             j.classifications
                 .iter()
@@ -149,12 +156,36 @@ pub fn assess(args: AssessArgs) -> anyhow::Result<ExitCode> {
             if assessments.len() == 1 { "" } else { "s" }
         );
     }
+    let mut warned = std::collections::HashSet::new();
+    for a in &assessments {
+        warn_evidence(a, &mut warned);
+    }
     let hit = assessments.iter().any(|a| failed(a, args.fail_on));
     Ok(if hit {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Says on stderr, once each, which evidence failed, was not counted or is not
+/// bound to a system (the reports say it too; this reaches JSON users).
+fn warn_evidence(assessment: &Assessment, warned: &mut std::collections::HashSet<String>) {
+    for e in &assessment.evidence {
+        for note in &e.notes {
+            let line = if note.starts_with("not counted") {
+                format!(
+                    "warning: {} for `{}`: {note}",
+                    e.path, assessment.profile.name
+                )
+            } else {
+                format!("warning: {}: {note}", e.path)
+            };
+            if warned.insert(line.clone()) {
+                eprintln!("{line}");
+            }
+        }
+    }
 }
 
 /// A progress bar on stderr for runs long enough to want one, hidden when stderr is not a terminal.
@@ -199,10 +230,16 @@ fn assess_stream(
     };
     let mut hit = false;
     let mut bad = 0usize;
+    let mut warned = std::collections::HashSet::new();
     for path in paths {
         match input::profile(path, assessor.rules) {
             Ok(profile) => {
                 let assessment = assessor.assess(&profile);
+                if let Some(bar) = &bar {
+                    bar.suspend(|| warn_evidence(&assessment, &mut warned));
+                } else {
+                    warn_evidence(&assessment, &mut warned);
+                }
                 hit |= failed(&assessment, args.fail_on);
                 serde_json::to_writer(&mut out, &assessment)?;
                 out.write_all(b"\n")?;

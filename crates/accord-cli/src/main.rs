@@ -59,8 +59,13 @@ pub enum Format {
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
+    /// A prohibited practice applies.
     Prohibited,
+    /// A binding obligation applies without satisfying evidence (or a prohibited practice applies).
     Gap,
+    /// Some evidence failed: a test's own threshold or a rule's was missed.
+    EvidenceFailed,
+    /// A classification or obligation depends on unknown facts.
     Undetermined,
     Never,
 }

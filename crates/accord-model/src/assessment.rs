@@ -45,10 +45,30 @@ impl Status {
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum EvidenceStatus {
+    /// Counted evidence covers it and meets every threshold and age limit.
     Satisfied,
+    /// Counted evidence failed: a test's own threshold, or the rule's, was not met.
+    Failed,
+    /// Some evidence, but not enough: a control or a metric is missing.
     Partial,
+    /// No counted evidence names any of its controls.
     Missing,
+    /// The only evidence is older than the rule accepts.
+    Stale,
     NotRequired,
+}
+
+impl EvidenceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceStatus::Satisfied => "satisfied",
+            EvidenceStatus::Failed => "failed",
+            EvidenceStatus::Partial => "partial",
+            EvidenceStatus::Missing => "missing",
+            EvidenceStatus::Stale => "stale",
+            EvidenceStatus::NotRequired => "not-required",
+        }
+    }
 }
 
 /// NIST IR 8477 set-theory relationship of an obligation (focal) to a control (reference).
@@ -224,8 +244,22 @@ pub struct EvidenceRef {
     pub path: String,
     pub kind: String,
     pub sha256: String,
+    /// The file's result as judged from what it says: `false` when the file
+    /// or any of its thresholds did not pass, whatever its own `passed` flag;
+    /// `None` for a file that states no result (a `document`).
     pub passed: Option<bool>,
     pub controls: Vec<String>,
+    /// What the file says it is about (`subject`), when it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<EvidenceSubject>,
+    /// Whether it was counted for this profile: `false` for evidence about
+    /// another system (the reason is in `notes`).
+    #[serde(default = "yes")]
+    pub counted: bool,
+    /// Why it failed (each threshold missed, with its number), why it was not
+    /// counted, or that it is not bound to a system.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -238,6 +272,9 @@ pub struct Summary {
     pub questions: usize,
     /// Binding obligations that apply and lack satisfying evidence.
     pub gaps: usize,
+    /// Applicable or upcoming obligations whose evidence failed.
+    #[serde(default)]
+    pub evidence_failed: usize,
 }
 
 /// An evidence file, `evidence/v1` (CONTRACT.md §6).

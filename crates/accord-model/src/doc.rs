@@ -112,6 +112,10 @@ impl Document {
     /// Parses YAML 1.2 (which includes JSON). One document per file; anchors,
     /// aliases and duplicate keys are refused.
     pub fn parse(source: &str, file: &str) -> Result<Document, Diagnostic> {
+        // Windows editors start UTF-8 files with a byte-order mark; it is not
+        // content (and would otherwise stick to the first key). Positions
+        // count from the character after it, as editors show them.
+        let source = source.strip_prefix('\u{feff}').unwrap_or(source);
         if source.len() > MAX_BYTES {
             return Err(Diagnostic::new(
                 file,
@@ -649,6 +653,22 @@ mod tests {
             doc.position("/list/1"),
             Some(Position { line: 4, column: 5 })
         );
+    }
+
+    /// Issue 9: a UTF-8 byte-order mark (Windows editors write one) is not content.
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_key() {
+        let doc = Document::parse("\u{feff}accord: profile/v1\nname: x\n", "bom.yaml").unwrap();
+        assert_eq!(doc.value["accord"], Value::String("profile/v1".into()));
+        assert_eq!(doc.position("/name"), Some(Position { line: 2, column: 7 }));
+        assert_eq!(
+            doc.key_position("/accord"),
+            Some(Position { line: 1, column: 1 })
+        );
+        let json = Document::parse("\u{feff}{\"accord\": \"evidence/v1\"}", "bom.json").unwrap();
+        assert_eq!(json.value["accord"], Value::String("evidence/v1".into()));
+        let error = Document::parse("\u{feff}a: 1\nb: 2\na: 3\n", "bom.yaml").unwrap_err();
+        assert_eq!(error.position, Some(Position { line: 3, column: 1 }));
     }
 
     #[test]

@@ -39,8 +39,10 @@ impl Palette {
     fn evidence(&self, evidence: EvidenceStatus) -> String {
         let (text, style) = match evidence {
             EvidenceStatus::Satisfied => ("satisfied", Style::new().green()),
+            EvidenceStatus::Failed => ("FAILED", Style::new().red().bold()),
             EvidenceStatus::Partial => ("partial", Style::new().yellow()),
             EvidenceStatus::Missing => ("missing", Style::new().red()),
+            EvidenceStatus::Stale => ("stale", Style::new().yellow()),
             EvidenceStatus::NotRequired => ("not required", Style::new().dimmed()),
         };
         self.paint(text, style)
@@ -199,6 +201,7 @@ pub fn render(a: &Assessment, p: Palette) -> String {
     if a.summary.prohibited {
         let _ = writeln!(out, "{}", p.paint("A prohibited practice applies: the system may not be placed on the market or used as described.", Style::new().red().bold()));
     }
+    evidence_files(&mut out, a, p);
     if a.jurisdictions.is_empty() {
         let _ = writeln!(out, "\nNo loaded rulepack covers the profile's markets.");
     }
@@ -242,9 +245,17 @@ pub fn render(a: &Assessment, p: Palette) -> String {
         }
     }
     let s = &a.summary;
+    let failed = if s.evidence_failed > 0 {
+        p.paint(
+            &format!("; evidence failed for {} obligations", s.evidence_failed),
+            Style::new().red().bold(),
+        )
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "\n{} {} obligations apply, {} upcoming, {} undetermined; {} gaps; {} open questions",
+        "\n{} {} obligations apply, {} upcoming, {} undetermined; {} gaps{failed}; {} open questions",
         p.bold("Summary:"),
         s.obligations_applicable,
         s.obligations_upcoming,
@@ -253,4 +264,39 @@ pub fn render(a: &Assessment, p: Palette) -> String {
         s.questions
     );
     out
+}
+
+/// The evidence files read, each with its result and whether it was counted.
+fn evidence_files(out: &mut String, a: &Assessment, p: Palette) {
+    if a.evidence.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{}", p.bold("Evidence"));
+    for e in &a.evidence {
+        let (result, style) = match (e.counted, e.passed) {
+            (false, _) => ("not counted", Style::new().yellow()),
+            (true, Some(false)) => ("FAILED", Style::new().red().bold()),
+            (true, Some(true)) => ("passed", Style::new().green()),
+            (true, None) => ("no result", Style::new().dimmed()),
+        };
+        let subject = e
+            .subject
+            .as_ref()
+            .map(|s| match &s.version {
+                Some(v) => format!(", about {} {v}", s.name),
+                None => format!(", about {}", s.name),
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {} {} ({}{subject}) for {}",
+            p.paint(&format!("{result:<12}"), style),
+            e.path,
+            e.kind,
+            e.controls.join(", ")
+        );
+        for note in &e.notes {
+            let _ = writeln!(out, "        {}", p.paint(note, Style::new().yellow()));
+        }
+    }
 }

@@ -385,6 +385,11 @@ pub struct EvidenceCreated {
     pub sha256: String,
     pub kind: String,
     pub size: usize,
+    /// The file's result as judged from what it says: `false` when it or any
+    /// of its thresholds did not pass; `null` when it states no result.
+    pub passed: Option<bool>,
+    /// Why it failed, and whether it is bound to a system.
+    pub notes: Vec<String>,
 }
 
 /// Uploads an `evidence/v1` file for a system (content-addressed, at most 10 MiB).
@@ -406,6 +411,27 @@ pub async fn upload_evidence(
     let text =
         std::str::from_utf8(&body).map_err(|_| ApiError::invalid("evidence must be UTF-8 JSON"))?;
     let loaded = LoadedEvidence::parse(text, &name).map_err(|d| ApiError::from(vec![d]))?;
+    // Evidence about another system is refused: it names a profile this
+    // system never had.
+    let mut notes = Vec::new();
+    if let Some(subject) = &loaded.evidence.subject {
+        let digests = state.store.profile_digests(id).await?;
+        if !digests.iter().any(|(_, d)| d == &subject.profile_digest) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "evidence-subject",
+                format!(
+                    "this evidence is about `{}` (profile {}), which is not a profile of system {id}",
+                    subject.name, subject.profile_digest
+                ),
+            ));
+        }
+    } else {
+        notes.push(accord_assess::evidence::UNBOUND_NOTE.to_string());
+    }
+    if let accord_assess::Verdict::Failed(reasons) = &loaded.verdict {
+        notes.extend(reasons.iter().map(|r| format!("failed: {r}")));
+    }
     let sha256 = state
         .store
         .put_evidence(
@@ -416,6 +442,13 @@ pub async fn upload_evidence(
                 name: &name,
                 kind: &loaded.evidence.kind,
                 content: &body,
+                passed: loaded.verdict.passed(),
+                subject_digest: loaded
+                    .evidence
+                    .subject
+                    .as_ref()
+                    .map(|s| s.profile_digest.as_str()),
+                notes: &notes,
             },
         )
         .await?;
@@ -425,6 +458,8 @@ pub async fn upload_evidence(
             sha256,
             kind: loaded.evidence.kind,
             size: body.len(),
+            passed: loaded.verdict.passed(),
+            notes,
         }),
     )
         .into_response())

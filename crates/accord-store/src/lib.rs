@@ -522,8 +522,8 @@ impl Store {
                 .is_some();
         if !exists {
             sqlx::query(
-                "INSERT INTO evidence (organisation_id, sha256, system_id, name, kind, size, content, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO evidence (organisation_id, sha256, system_id, name, kind, size, content, created_at, passed, subject_digest, notes) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(e.organisation_id)
             .bind(&sha256)
@@ -533,6 +533,9 @@ impl Store {
             .bind(i64::try_from(e.content.len()).unwrap_or(i64::MAX))
             .bind(e.content.to_vec())
             .bind(now())
+            .bind(e.passed.map(i64::from))
+            .bind(e.subject_digest)
+            .bind(serde_json::to_string(e.notes).unwrap_or_else(|_| "[]".into()))
             .execute(&mut *tx)
             .await?;
             audit::append(
@@ -542,7 +545,7 @@ impl Store {
                 "evidence.upload",
                 "evidence",
                 &sha256,
-                serde_json::json!({"name": e.name, "kind": e.kind, "size": e.content.len(), "system": e.system_id}),
+                serde_json::json!({"name": e.name, "kind": e.kind, "size": e.content.len(), "system": e.system_id, "passed": e.passed}),
             )
             .await?;
         }
@@ -556,7 +559,7 @@ impl Store {
         sha256: &str,
     ) -> Result<Option<StoredEvidence>> {
         let row = sqlx::query(
-            "SELECT sha256, system_id, name, kind, size, content, created_at FROM evidence \
+            "SELECT sha256, system_id, name, kind, size, content, created_at, passed, subject_digest, notes FROM evidence \
              WHERE organisation_id = $1 AND sha256 = $2",
         )
         .bind(organisation_id)
@@ -569,7 +572,7 @@ impl Store {
     /// Evidence attached to a system (without content).
     pub async fn system_evidence(&self, system_id: i64) -> Result<Vec<StoredEvidence>> {
         let rows = sqlx::query(
-            "SELECT sha256, system_id, name, kind, size, NULL, created_at FROM evidence \
+            "SELECT sha256, system_id, name, kind, size, NULL, created_at, passed, subject_digest, notes FROM evidence \
              WHERE system_id = $1 ORDER BY created_at",
         )
         .bind(system_id)
@@ -1109,6 +1112,9 @@ fn evidence_from_row(r: &AnyRow, with_content: bool) -> Result<StoredEvidence> {
             Vec::new()
         },
         created_at: r.try_get(6)?,
+        passed: r.try_get::<Option<i64>, _>(7)?.map(|p| p != 0),
+        subject_digest: r.try_get(8)?,
+        notes: serde_json::from_str(&r.try_get::<String, _>(9)?).unwrap_or_default(),
     })
 }
 

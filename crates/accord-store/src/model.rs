@@ -126,6 +126,12 @@ pub struct NewEvidence<'a> {
     pub name: &'a str,
     pub kind: &'a str,
     pub content: &'a [u8],
+    /// The file's result as judged on upload; `None`: it states none.
+    pub passed: Option<bool>,
+    /// The profile digest it names as its subject.
+    pub subject_digest: Option<&'a str>,
+    /// Why it failed.
+    pub notes: &'a [String],
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -138,6 +144,14 @@ pub struct StoredEvidence {
     #[serde(skip)]
     pub content: Vec<u8>,
     pub created_at: String,
+    /// The file's result as judged on upload: `false` when it or any of its
+    /// thresholds did not pass, whatever its own flag; `null`: no result stated.
+    pub passed: Option<bool>,
+    /// The profile digest (`sha256:…`) the evidence says it is about; `null`
+    /// when it is not bound to a system.
+    pub subject_digest: Option<String>,
+    /// Why it failed, each threshold missed with its number.
+    pub notes: Vec<String>,
 }
 
 #[derive(Clone, Debug)]

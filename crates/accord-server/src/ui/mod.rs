@@ -318,6 +318,8 @@ pub fn glyph(kind: &str) -> &'static str {
         "filing.rejected" | "evidence.missing" => "✕",
         "filing.changes-requested" => "↺",
         "evidence.not-required" => "–",
+        "evidence.failed" => "✗",
+        "evidence.stale" => "⌛",
         _ => "",
     }
 }
@@ -631,6 +633,8 @@ mod tests {
             "evidence.partial",
             "evidence.missing",
             "evidence.not-required",
+            "evidence.failed",
+            "evidence.stale",
         ]
         .into_iter()
         .chain(

@@ -69,8 +69,10 @@ fn status_str(s: Status) -> &'static str {
 pub fn evidence_str(e: EvidenceStatus) -> &'static str {
     match e {
         EvidenceStatus::Satisfied => "satisfied",
+        EvidenceStatus::Failed => "failed",
         EvidenceStatus::Partial => "partial",
         EvidenceStatus::Missing => "missing",
+        EvidenceStatus::Stale => "stale",
         EvidenceStatus::NotRequired => "not-required",
     }
 }
