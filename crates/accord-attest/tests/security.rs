@@ -1192,3 +1192,105 @@ fn duplicate_keys_in_the_attested_profile_are_malformed() {
         .into_bytes();
     refused_with_key(&bytes, "malformed-predicate", "duplicate key `name`");
 }
+
+// Issue 9: a failed test never reads satisfied in an attestation.
+
+#[test]
+fn a_control_attested_satisfied_over_failed_evidence_is_refused() {
+    let f = fixture();
+    assert!(
+        f.statement.predicate.controls.iter().any(
+            |c| c.id == "bias-testing" && c.evidence == accord_model::EvidenceStatus::Satisfied
+        ),
+        "the fixture's bias-testing is satisfied"
+    );
+    let bytes = resign(&issuer(), |s| s.predicate.evidence[0].passed = Some(false));
+    refused_with_key(
+        &bytes,
+        "evidence-failed",
+        "control `bias-testing` is attested satisfied",
+    );
+}
+
+#[test]
+fn an_obligation_attested_satisfied_over_a_failed_control_is_refused() {
+    let bytes = resign(&issuer(), |s| {
+        for c in &mut s.predicate.controls {
+            if c.id == "bias-testing" {
+                c.evidence = accord_model::EvidenceStatus::Failed;
+            }
+        }
+    });
+    refused_with_key(
+        &bytes,
+        "evidence-failed",
+        "is attested satisfied, but control `bias-testing`",
+    );
+}
+
+#[test]
+fn evidence_about_another_system_is_refused() {
+    let bytes = resign(&issuer(), |s| {
+        s.predicate.evidence[0].subject = Some(accord_model::assessment::EvidenceSubject {
+            name: "Another System".into(),
+            version: None,
+            profile_digest: format!("sha256:{}", "1".repeat(64)),
+            model_digest: None,
+            dataset_digest: None,
+        });
+    });
+    refused_with_key(&bytes, "evidence-subject", "`Another System`");
+    // About the attested profile: verifies.
+    let digest = fixture().statement.predicate.profile.digest.clone();
+    let bytes = resign(&issuer(), |s| {
+        s.predicate.evidence[0].subject = Some(accord_model::assessment::EvidenceSubject {
+            name: "HireRank".into(),
+            version: Some("2.3".into()),
+            profile_digest: digest.clone(),
+            model_digest: None,
+            dataset_digest: None,
+        });
+    });
+    assert!(with_key(&bytes).is_ok());
+}
+
+#[test]
+fn a_given_evidence_file_that_fails_its_thresholds_but_is_attested_passed_is_refused() {
+    // An attestation made before issue 9: the audit's threshold failed, its
+    // top-level `passed` said true, and the control was attested satisfied.
+    let failing = EVIDENCE.replace(
+        "\"passed\": true",
+        "\"thresholds\": [{\"name\": \"impact_ratio_min\", \"value\": 0.8, \"passed\": false}],\n  \"passed\": true",
+    );
+    assert_ne!(failing, EVIDENCE);
+    let old = sha256(EVIDENCE);
+    let new = sha256(&failing);
+    let bytes = resign(&issuer(), |s| {
+        for subject in &mut s.subject {
+            if subject.sha256() == Some(old.as_str()) {
+                subject.digest.insert("sha256".into(), new.clone());
+            }
+        }
+        for e in &mut s.predicate.evidence {
+            if e.sha256 == old {
+                e.sha256 = new.clone();
+            }
+        }
+        for c in &mut s.predicate.controls {
+            for file in &mut c.evidence_files {
+                if *file == old {
+                    *file = new.clone();
+                }
+            }
+        }
+    });
+    // Without the file, nothing in the statement contradicts itself.
+    assert!(with_key(&bytes).is_ok());
+    let key = issuer().public();
+    let files = [given(Role::Evidence, "fairness-audit.json", &failing)];
+    assert_refused(
+        run(&bytes, Trust::Key(&key), AT, &files, None),
+        "evidence-failed",
+        "evidence `fairness-audit.json` did not pass (impact_ratio_min",
+    );
+}

@@ -1826,6 +1826,95 @@ async fn evidence_is_content_addressed_and_size_limited() {
     }
 }
 
+/// Issue 9: the registry judges evidence by what it says and keeps it with
+/// the system it is about.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_is_judged_on_upload_and_must_be_about_the_system() {
+    for t in backends().await {
+        let acme = t.provider("alice", "Acme").await;
+        let system = t.register(&acme, example("cv-screening")).await;
+        let other = t.register(&acme, example("china-public-chatbot")).await;
+        let digest_of = |id: i64| {
+            let t = &t;
+            let acme = &acme;
+            async move {
+                let reply = t
+                    .get(&format!("/api/v1/systems/{id}/assessment"), Some(acme))
+                    .await;
+                reply.json()["profile"]["digest"]
+                    .as_str()
+                    .expect("digest")
+                    .to_string()
+            }
+        };
+        let this = digest_of(system).await;
+        let theirs = digest_of(other).await;
+        assert_ne!(this, theirs);
+        let uri = format!("/api/v1/systems/{system}/evidence?name=audit.json");
+        let about = |digest: &str, name: &str| {
+            EVIDENCE.replace(
+                "\"passed\": true",
+                &format!(
+                    "\"thresholds\": [{{\"name\": \"impact_ratio_min\", \"value\": 0.8, \"passed\": false}}],\n  \"passed\": true,\n  \"subject\": {{\"name\": \"{name}\", \"profile_digest\": \"{digest}\"}}"
+                ),
+            )
+        };
+
+        // A failing audit about this system: stored, judged failed whatever its own flag says.
+        let failing = about(&this, "HireRank");
+        let reply = t
+            .post_text(&uri, Some(&acme), "application/json", failing.clone())
+            .await;
+        reply.expect(StatusCode::CREATED, t.label);
+        assert_eq!(reply.json()["passed"], json!(false), "{}", t.label);
+        assert!(
+            reply.json()["notes"]
+                .to_string()
+                .contains("failed: impact_ratio_min"),
+            "{}",
+            reply.text()
+        );
+        // About another system (even of the same organisation): refused.
+        t.post_text(
+            &uri,
+            Some(&acme),
+            "application/json",
+            about(&theirs, "XiaoZhi"),
+        )
+        .await
+        .expect_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "evidence-subject",
+            t.label,
+        );
+        // Unbound: accepted, with the warning.
+        let reply = t
+            .post_text(&uri, Some(&acme), "application/json", EVIDENCE)
+            .await;
+        reply.expect(StatusCode::CREATED, t.label);
+        assert_eq!(reply.json()["passed"], json!(true));
+        assert!(
+            reply.json()["notes"]
+                .to_string()
+                .contains("not bound to a system")
+        );
+
+        let list = t
+            .get(&format!("/api/v1/systems/{system}/evidence"), Some(&acme))
+            .await;
+        let list = list.json();
+        let entries = list.as_array().expect("list");
+        assert_eq!(entries.len(), 2, "{}", t.label);
+        let failed = entries
+            .iter()
+            .find(|e| e["sha256"] == json!(sha256_hex(failing.as_bytes())))
+            .expect("the failing audit is listed");
+        assert_eq!(failed["passed"], json!(false));
+        assert_eq!(failed["subject_digest"], json!(this));
+        t.finish().await;
+    }
+}
+
 // ---- attestations -----------------------------------------------------------------------
 
 const ISSUER_SEED: [u8; 32] = [0x11; 32];

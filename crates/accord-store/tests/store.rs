@@ -257,6 +257,9 @@ async fn evidence_is_content_addressed() {
             name: "audit.json",
             kind: "fairness-audit",
             content: b"{\"x\":1}",
+            passed: Some(false),
+            subject_digest: Some("sha256:abc"),
+            notes: &["failed: impact_ratio_min = 0.43".to_string()],
         };
         let a = store.put_evidence(&provider, &e).await.unwrap();
         let b = store.put_evidence(&provider, &e).await.unwrap();
@@ -264,8 +267,14 @@ async fn evidence_is_content_addressed() {
         assert_eq!(a.len(), 64);
         let stored = store.evidence(org, &a).await.unwrap().unwrap();
         assert_eq!(stored.content, b"{\"x\":1}", "{}", db.label);
+        // Issue 9: the judged result and the subject are kept with the file.
+        assert_eq!(stored.passed, Some(false), "{}", db.label);
+        assert_eq!(stored.subject_digest.as_deref(), Some("sha256:abc"));
+        assert_eq!(stored.notes, ["failed: impact_ratio_min = 0.43"]);
         assert!(store.evidence(org + 1, &a).await.unwrap().is_none());
-        assert_eq!(store.system_evidence(id).await.unwrap().len(), 1);
+        let listed = store.system_evidence(id).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].passed, Some(false), "{}", db.label);
     }
 }
 

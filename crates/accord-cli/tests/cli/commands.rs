@@ -482,7 +482,7 @@ fn evidence_marks_obligations_by_the_rules_own_thresholds() {
     );
     assert_eq!(obligation(&a, "us-il/ai-use-notice")["evidence"], "missing");
 
-    // An LL144 audit more than a year old does not satisfy NYC.
+    // An LL144 audit more than a year old does not satisfy NYC: it is stale (issue 9).
     let a = assess_json(&[
         "examples/cv-screening.yaml",
         "--as-of",
@@ -491,15 +491,15 @@ fn evidence_marks_obligations_by_the_rules_own_thresholds() {
         &stale,
     ]);
     let audit = obligation(&a, "us-nyc-ll144/bias-audit");
-    assert_eq!(audit["evidence"], "partial");
+    assert_eq!(audit["evidence"], "stale");
     assert!(
         audit["findings"]
             .to_string()
-            .contains("accepts at most 365 days"),
+            .contains("accepts evidence at most 365 days old"),
         "{audit}"
     );
 
-    // A four-fifths failure is a finding.
+    // A four-fifths failure fails the screen, with the number and the rule's threshold (issue 9).
     let a = assess_json(&[
         "examples/cv-screening.yaml",
         "--as-of",
@@ -508,12 +508,21 @@ fn evidence_marks_obligations_by_the_rules_own_thresholds() {
         &failing,
     ]);
     let screen = obligation(&a, "us-federal/ugesp-4d-four-fifths-screen");
-    assert_eq!(screen["evidence"], "partial");
+    assert_eq!(screen["evidence"], "failed");
     assert!(
-        screen["findings"]
-            .to_string()
-            .contains("impact_ratio_min = 0.72"),
+        screen["findings"].to_string().contains(
+            "impact_ratio_min = 0.72; us-federal/ugesp-4d-four-fifths-screen requires ≥ 0.8"
+        ),
         "{screen}"
+    );
+    // …and every duty relying on bias testing: never satisfied.
+    assert_eq!(
+        obligation(&a, "us-nyc-ll144/bias-audit")["evidence"],
+        "failed"
+    );
+    assert_eq!(
+        obligation(&a, "us-il/no-discriminatory-effect")["evidence"],
+        "failed"
     );
 
     // A broken evidence file is refused with its location.
@@ -578,7 +587,7 @@ fn tc260_keyword_library_size_is_checked_from_evidence() {
         &small,
     ]);
     let library = obligation(&a, "cn-ai/gbt45654-keyword-library");
-    assert_eq!(library["evidence"], "partial");
+    assert_eq!(library["evidence"], "failed");
     assert!(
         library["findings"]
             .to_string()
