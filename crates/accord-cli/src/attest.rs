@@ -410,13 +410,24 @@ pub fn certify(args: CertifyArgs) -> anyhow::Result<ExitCode> {
     text.push('\n');
     emit(args.out.as_deref(), &text)?;
     let satisfied = statement.predicate.satisfied_controls().count();
+    let failed = statement
+        .predicate
+        .controls
+        .iter()
+        .filter(|c| c.evidence == accord_model::EvidenceStatus::Failed)
+        .count();
     eprintln!(
-        "certified `{}` as of {}: {} subject(s), {} jurisdiction(s), {} control(s) satisfied; signed by key {}; valid until {}{}",
+        "certified `{}` as of {}: {} subject(s), {} jurisdiction(s), {} control(s) satisfied{}; signed by key {}; valid until {}{}",
         assessment.profile.name,
         assessment.as_of,
         statement.subject.len(),
         statement.predicate.jurisdictions.len(),
         satisfied,
+        if failed > 0 {
+            format!(", {failed} FAILED (recorded as failed)")
+        } else {
+            String::new()
+        },
         public.id(),
         valid_until,
         args.out
@@ -750,6 +761,19 @@ fn text_report(report: &VerificationReport, color: bool) -> String {
                 satisfied.join(", ")
             }
         );
+        let failed: Vec<&str> = a
+            .controls
+            .iter()
+            .filter(|c| c.evidence == accord_model::EvidenceStatus::Failed)
+            .map(|c| c.id.as_str())
+            .collect();
+        if !failed.is_empty() {
+            let _ = writeln!(
+                out,
+                "  controls whose evidence FAILED: {}",
+                failed.join(", ")
+            );
+        }
     }
     let _ = writeln!(out, "\nChecks");
     for c in &report.checks {

@@ -5,6 +5,7 @@ mod attest_interop;
 mod audit_fairness;
 mod bad_input;
 mod commands;
+mod evidence_chain;
 mod conformance;
 mod readme;
 mod scan_keywords;
