@@ -142,7 +142,7 @@ impl Assessor<'_> {
             statuses.push((status, from, unknowns));
         }
 
-        // Evidence about another system is not counted (CONTRACT.md §10 `subject`).
+        // Evidence about another system is not counted (docs/evidence.md, `subject`).
         let identity = input.identity();
         let bindings: Vec<Binding> = self.evidence.iter().map(|e| e.binding(identity)).collect();
         let counted: Vec<&LoadedEvidence> = self

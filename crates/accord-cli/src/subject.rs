@@ -1,5 +1,5 @@
 //! `--subject PROFILE` (with `--model-digest`, `--dataset-digest`): what a
-//! scan or an audit is about, recorded in its evidence (CONTRACT.md §10).
+//! scan or an audit is about, recorded in its evidence (docs/evidence.md).
 //!
 //! `accord assess` counts evidence only for the profile it names (by the
 //! SHA-256 of the profile file's bytes, as in an assessment's

@@ -1,4 +1,4 @@
-//! The assessment, `assessment/v1` (CONTRACT.md §4), and evidence, `evidence/v1` (§6).
+//! The assessment, `assessment/v1` (docs/outputs.md), and evidence, `evidence/v1` (docs/evidence.md).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -277,7 +277,7 @@ pub struct Summary {
     pub evidence_failed: usize,
 }
 
-/// An evidence file, `evidence/v1` (CONTRACT.md §6).
+/// An evidence file, `evidence/v1` (docs/evidence.md).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Evidence {
     /// Always `evidence/v1`.
@@ -304,7 +304,7 @@ pub struct Evidence {
     pub subject: Option<EvidenceSubject>,
 }
 
-/// What an evidence file is about (CONTRACT.md §10): a system, by its
+/// What an evidence file is about (docs/evidence.md, "What a file is about"): a system, by its
 /// profile's name, version and digest, and optionally the model and dataset.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct EvidenceSubject {

@@ -111,7 +111,7 @@ pub struct FactRegistry {
     facts: Vec<FactDef>,
 }
 
-/// Operator roles (CONTRACT.md §2).
+/// Operator roles (docs/profile.md).
 pub const ROLES: &[&str] = &[
     "provider",
     "deployer",
@@ -123,7 +123,7 @@ pub const ROLES: &[&str] = &[
     "app-store",
 ];
 
-/// The fixed purpose ids of CONTRACT.md §3.
+/// The fixed purpose ids (docs/profile.md, "Purposes").
 pub const PURPOSES: &[&str] = &[
     "biometric.remote-identification",
     "biometric.categorisation",

@@ -1,4 +1,4 @@
-//! The system profile, `profile/v1` (CONTRACT.md §2).
+//! The system profile, `profile/v1` (docs/profile.md).
 //!
 //! Every field is optional: a missing key or `null` means **unknown**, never
 //! false. The struct checks structure and types; vocabularies (purposes,
@@ -28,7 +28,7 @@ pub struct Profile {
     pub markets: Option<Vec<String>>,
     /// Infers outputs with some autonomy (EU AI Act Art. 3(1)); false for plain rule-based software.
     pub ai_system: Option<bool>,
-    /// Intended purposes, from the purposes vocabulary (CONTRACT.md §3).
+    /// Intended purposes, from the purposes vocabulary (docs/profile.md, "Purposes").
     pub purposes: Option<Vec<String>>,
     /// workplace | education | public-space | law-enforcement | migration | justice | elections | consumer | internal
     pub contexts: Option<Vec<String>>,

@@ -261,7 +261,7 @@ impl ThresholdOp {
     }
 }
 
-/// The evidence kinds of CONTRACT.md §6.
+/// The evidence kinds (docs/evidence.md).
 pub const EVIDENCE_KINDS: &[&str] = &[
     "document",
     "fairness-audit",

@@ -1,4 +1,4 @@
-//! The JSON API, `/api/v1/...` (CONTRACT.md §9 and what the UI needs).
+//! The JSON API, `/api/v1/...` (docs/registry.md; the fixed routes and what the UI needs).
 //!
 //! Who may do what:
 //!
