@@ -231,13 +231,30 @@ impl Default for TextOptions {
     }
 }
 
-/// Columns and batch size for tabular reading.
+/// Columns, batch size and types for tabular reading.
 ///
-/// Types: Parquet keeps its own; CSV and JSON lines are inferred by Arrow's
-/// inference over the first 1,000 records (CSV: `Boolean`, `Int64`,
-/// `Float64`, dates and timestamps, else `Utf8`; an all-empty column is
-/// `Utf8`). A later value that does not parse as the inferred type makes its
-/// row malformed (reported, skipped). Empty CSV values are null.
+/// Types. Parquet keeps its own types whatever `text` says. CSV and JSON
+/// lines:
+///
+/// - With `text` (what audits should ask for), every column is `Utf8` and no
+///   type is guessed, so a value can never make its row malformed. A CSV value
+///   is the field as written, unquoted; an empty field is null. A JSON value
+///   that is a string is that string; a number or a boolean is its JSON text
+///   as written (`1.50`, `1e3`, `true`); an object or an array is its JSON
+///   text without the whitespace between tokens (`{"a":[1,2]}`); `null` and a
+///   missing key are null.
+/// - Without `text` (the default), types are inferred by Arrow's inference
+///   over the first 1,000 well-formed records (CSV: `Boolean`, `Int64`,
+///   `Float64`, dates and timestamps, else `Utf8`; JSON: per column, its JSON
+///   type, `Utf8` where records disagree). An all-empty (or all-null) column
+///   is `Utf8`. A later value that does not parse as its column's type makes
+///   its whole row malformed: reported in [`ReadReport`] with its line, row,
+///   column and value, and skipped. So a column of integers with `NA` at row
+///   5,000 loses that row. Empty CSV values are null; JSON numbers and
+///   booleans in a `Utf8` column are their text.
+///
+/// Invalid UTF-8 in CSV and JSON lines is replaced by U+FFFD and counted in
+/// [`ReadReport::invalid_utf8`]; it does not make a row malformed.
 #[derive(Clone, Debug)]
 pub struct TableOptions {
     /// The columns to read (projection), in this order in every batch; all must
@@ -246,6 +263,8 @@ pub struct TableOptions {
     /// Rows per batch at most. CSV and JSON lines batches also stop at about
     /// 8 MiB of input, so long rows make smaller batches.
     pub batch_rows: usize,
+    /// Read every CSV and JSON lines column as `Utf8`, values as written (see above).
+    pub text: bool,
 }
 
 impl Default for TableOptions {
@@ -253,6 +272,7 @@ impl Default for TableOptions {
         TableOptions {
             columns: Vec::new(),
             batch_rows: 8192,
+            text: false,
         }
     }
 }
@@ -462,6 +482,7 @@ pub fn table(input: &Input, options: &TableOptions) -> Result<TableReader, DataE
     let options = TableOptions {
         columns: options.columns.clone(),
         batch_rows: options.batch_rows.max(1),
+        text: options.text,
     };
     let (inner, schema) = match input.format {
         Format::Text => return Err(not_a_table(input)),
@@ -530,5 +551,7 @@ pub(crate) fn resolve_columns(
     }
 }
 
+#[cfg(test)]
+mod conformance;
 #[cfg(test)]
 mod tests;
