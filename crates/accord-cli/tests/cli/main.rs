@@ -6,6 +6,7 @@ mod audit_fairness;
 mod bad_input;
 mod commands;
 mod conformance;
+mod csv_conformance;
 mod readme;
 mod scan_keywords;
 mod scan_pii;
