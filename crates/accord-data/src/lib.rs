@@ -15,12 +15,24 @@
 //! 4 MiB and more are read on threads: decompressing and splitting on one,
 //! decoding (Arrow, JSON) on one per core, results handed out in file order.
 //!
+//! CSV and TSV are read to RFC 4180 as the `csv` crate reads them (see the
+//! `csv` module: LF, CRLF and CR line ends, quoted fields holding delimiters,
+//! quotes and line breaks, a byte order mark, blank lines); the conformance
+//! suite is the case files in `tests/csv/` and the csv-spectrum corpus.
+//!
 //! Malformed records (a JSON line that does not parse, a CSV row with the
-//! wrong number of fields or a value that does not parse as its column's
-//! type) are skipped, counted and listed in the reader's [`ReadReport`] with
-//! their 1-based line numbers; an error that stops one input (it cannot be
-//! opened, its compressed stream is corrupt, it is not Parquet) is a
-//! [`DataError`], and callers report it and go on with the other inputs.
+//! wrong number of fields or a quote that never closes, and in typed tables a
+//! value that does not parse as its column's inferred type) are skipped,
+//! counted and listed in the reader's [`ReadReport`] with their 1-based line
+//! numbers: every record is either given out or reported. An error that
+//! stops one input (it cannot be opened, its compressed stream is corrupt, it
+//! is not Parquet) is a [`DataError`], and callers report it and go on with
+//! the other inputs.
+//!
+//! A UTF-8 byte order mark at the start of a CSV, TSV or JSON lines input
+//! (compressed or not) is dropped before the header or the first line. In
+//! plain text it is text like any other (U+FEFF, three bytes, in the first
+//! unit), so that offsets stay byte offsets of the file.
 //!
 //! ```
 //! # fn main() -> Result<(), accord_data::DataError> {
@@ -149,10 +161,14 @@ fn quote(items: &[String]) -> String {
 /// What reading met without stopping: counted, with the first examples kept.
 ///
 /// Line numbers are 1-based lines of the decompressed file where the record
-/// starts (for CSV the header is line 1; a quoted field may span lines).
+/// starts, counting `\n` (for CSV the header is line 1 unless blank lines
+/// precede it; a quoted field may span lines). Messages of CSV records start
+/// with `row N: `, N the 0-based data row (as [`TextUnit::record`]), malformed
+/// rows included.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReadReport {
-    /// Records (lines of JSONL, rows of CSV/Parquet) or chunks of text read.
+    /// Records given out (lines of JSONL, rows of CSV/Parquet) or chunks of text read;
+    /// with [`ReadReport::malformed`], every record of the input.
     pub records: u64,
     /// Decompressed bytes read.
     pub bytes: u64,
@@ -188,7 +204,8 @@ pub struct TextUnit {
     /// For structured input: the column name or JSON pointer of the field.
     pub field: Option<String>,
     /// For plain text: the byte offset of `text` in the (decompressed) file; 0 for fields,
-    /// whose findings are offsets into the field's decoded value.
+    /// whose findings are offsets into the field's decoded value (a byte order
+    /// mark before a CSV header or a first JSON line shifts nothing).
     ///
     /// Plain text units are cut at UTF-8 character boundaries and invalid bytes
     /// are replaced one for one (see [`ReadReport::invalid_utf8`]), so a match at
