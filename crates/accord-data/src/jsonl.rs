@@ -707,7 +707,18 @@ fn decode_text(
         )
         .and_then(|()| deserializer.end());
         if let Err(error) = parsed {
-            report.malformed(number, json_message(&error));
+            let message = if error.is_data() {
+                // Valid JSON of another kind than an object (an array, a string, ...).
+                let text = error.to_string();
+                let suffix = format!(" at line {} column {}", error.line(), error.column());
+                format!(
+                    "not a JSON object: {}",
+                    text.strip_suffix(&suffix).unwrap_or(&text)
+                )
+            } else {
+                json_message(&error)
+            };
+            report.malformed(number, message);
             continue;
         }
         for (builder, slot) in builders.iter_mut().zip(&slots) {
