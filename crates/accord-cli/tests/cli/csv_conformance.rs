@@ -41,7 +41,7 @@ fn race(i: usize) -> &'static str {
 
 /// Selected: every third row, and every fifth woman besides.
 fn selected(i: usize) -> usize {
-    usize::from(i % 3 == 0 || (i % 2 == 0 && i % 5 == 0))
+    usize::from(i.is_multiple_of(3) || (i.is_multiple_of(2) && i.is_multiple_of(5)))
 }
 
 fn qualified(i: usize) -> usize {
