@@ -299,6 +299,7 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
     let options = TableOptions {
         columns: wanted,
         batch_rows: 1 << 16,
+        ..TableOptions::default()
     };
     for input in &readable {
         let mut reader = match accord_data::table(input, &options) {

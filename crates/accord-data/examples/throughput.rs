@@ -199,6 +199,18 @@ fn time_text(what: &str, path: &Path, fields: &[&str], expected_bytes: Option<u6
 }
 
 fn time_table(what: &str, path: &Path, columns: &[&str], rows: u64, labels: i64) -> Result<()> {
+    time_table_as(what, path, columns, rows, labels, false)
+}
+
+/// `text`: every column read as `Utf8` ([`TableOptions::text`]); labels are parsed here.
+fn time_table_as(
+    what: &str,
+    path: &Path,
+    columns: &[&str],
+    rows: u64,
+    labels: i64,
+    text: bool,
+) -> Result<()> {
     if skipped(what) {
         return Ok(());
     }
@@ -206,6 +218,7 @@ fn time_table(what: &str, path: &Path, columns: &[&str], rows: u64, labels: i64)
     let options = TableOptions {
         columns: columns.iter().map(|c| c.to_string()).collect(),
         batch_rows: 65_536,
+        text,
     };
     let (start, cpu) = (Instant::now(), cpu_seconds());
     let mut reader = table(&input, &options)?;
@@ -215,9 +228,17 @@ fn time_table(what: &str, path: &Path, columns: &[&str], rows: u64, labels: i64)
     for batch in &mut reader {
         let batch = batch?;
         read_rows += batch.num_rows() as u64;
-        let column = batch.column(label).as_primitive::<Int64Type>();
-        assert_eq!(column.null_count(), 0);
-        sum += column.values().iter().sum::<i64>();
+        if text {
+            let column = batch.column(label).as_string::<i32>();
+            assert_eq!(column.null_count(), 0);
+            for value in column.iter().flatten() {
+                sum += value.parse::<i64>()?;
+            }
+        } else {
+            let column = batch.column(label).as_primitive::<Int64Type>();
+            assert_eq!(column.null_count(), 0);
+            sum += column.values().iter().sum::<i64>();
+        }
     }
     let seconds = start.elapsed().as_secs_f64();
     assert_eq!(read_rows, rows, "{what}: rows");
@@ -233,6 +254,30 @@ fn time_table(what: &str, path: &Path, columns: &[&str], rows: u64, labels: i64)
         seconds,
         cpu_seconds() - cpu,
     );
+    Ok(())
+}
+
+/// The same table with CRLF line ends (as Python's csv module writes) and,
+/// when `quote_all`, every field quoted (as `csv.QUOTE_ALL` writes): records
+/// that the splitter's fast path for simple lines does not take.
+fn rewrite_csv(path: &Path, to: &Path, quote_all: bool) -> Result<()> {
+    use std::io::BufRead;
+    if to.exists() {
+        return Ok(());
+    }
+    let source = std::io::BufReader::with_capacity(1 << 20, File::open(path)?);
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(to)?);
+    for line in source.lines() {
+        let line = line?;
+        if quote_all {
+            let quoted: Vec<String> = line.split(',').map(|f| format!("\"{f}\"")).collect();
+            out.write_all(quoted.join(",").as_bytes())?;
+        } else {
+            out.write_all(line.as_bytes())?;
+        }
+        out.write_all(b"\r\n")?;
+    }
+    out.flush()?;
     Ok(())
 }
 
@@ -291,6 +336,7 @@ fn main() -> Result<()> {
             &TableOptions {
                 columns: Vec::new(),
                 batch_rows: 65_536,
+                ..TableOptions::default()
             },
         )?;
         let mut json = arrow_json::LineDelimitedWriter::new(BufWriter::new(File::create(&jsonl)?));
@@ -339,7 +385,49 @@ fn main() -> Result<()> {
         csv_rows,
         labels,
     )?;
+    time_table_as(
+        "table csv as text (all columns)",
+        &csv,
+        &[],
+        csv_rows,
+        labels,
+        true,
+    )?;
+    let crlf = folder.join(format!("table-{csv_rows}-crlf.csv"));
+    rewrite_csv(&csv, &crlf, false)?;
+    time_table("table csv CRLF (all columns)", &crlf, &[], csv_rows, labels)?;
+    time_table_as(
+        "table csv CRLF as text (all columns)",
+        &crlf,
+        &[],
+        csv_rows,
+        labels,
+        true,
+    )?;
+    let quoted = folder.join(format!("table-{csv_rows}-quoted.csv"));
+    rewrite_csv(&csv, &quoted, true)?;
+    time_table(
+        "table csv CRLF, every field quoted (all columns)",
+        &quoted,
+        &[],
+        csv_rows,
+        labels,
+    )?;
+    time_text(
+        "text_units csv CRLF, every field quoted (race)",
+        &quoted,
+        &["race"],
+        None,
+    )?;
     time_table("table jsonl (all columns)", &jsonl, &[], csv_rows, labels)?;
+    time_table_as(
+        "table jsonl as text (all columns)",
+        &jsonl,
+        &[],
+        csv_rows,
+        labels,
+        true,
+    )?;
     time_table(
         "table parquet (all columns)",
         &parquet,

@@ -1,16 +1,29 @@
-//! CSV and TSV, with a header row.
+//! CSV and TSV, with a header row, read to RFC 4180.
 //!
-//! Arrow's CSV reader stops at the first malformed row, so records are first
-//! split here with `csv-core` (the parser inside Arrow's reader, with the same
-//! settings: `"` quotes, doubled to escape, any of `\r`, `\n`, `\r\n` ending a
-//! record, empty lines skipped). A record with the wrong number of fields is
-//! reported and skipped; when it spans several lines (an unbalanced quote
-//! swallowing the lines that follow), only its first line is dropped and
-//! reading resumes at the next line. The text scanners take the split fields
-//! directly (the values exactly as written, `007` stays `007`); tables hand the
-//! well-formed records' bytes to Arrow's CSV decoder, and when a batch fails
-//! there (a value that does not parse as its column's type) decode its rows one
-//! by one to report the bad ones.
+//! Records are split with `csv-core`, the parser inside the `csv` crate and
+//! inside Arrow's CSV reader, with their settings: `"` quotes fields and is
+//! doubled inside them; a quoted field may hold delimiters, quotes and line
+//! breaks; any of `\r`, `\n`, `\r\n` ends a record; blank lines are skipped; a
+//! UTF-8 byte order mark at the start of the input is dropped; a last record
+//! without a line end counts. Lines without a quote or a carriage return are
+//! split by a fast path that gives the same fields (tested against the `csv`
+//! crate on the conformance suite, `tests/csv/`, and on random inputs).
+//!
+//! A record is malformed when it has the wrong number of fields, or when a
+//! quote never closes (the record runs to the end of the input), or when it
+//! spans lines and its quotes do not pair up (a stray quote swallowing the
+//! lines after it). Malformed records are reported and skipped; after the last
+//! two kinds, only the record's first line is dropped and splitting resumes on
+//! the line that follows, so that the lines a stray quote swallowed are read
+//! as the records they are. Every record is either given out or reported.
+//!
+//! The text scanners take the split fields directly (the values exactly as
+//! written, `007` stays `007`). Tables write each well-formed record again in
+//! one canonical form (fields quoted only where needed, `\n` line ends) for
+//! Arrow's CSV decoder, so that Arrow sees exactly the records and fields
+//! split here whatever line ends and quoting the file used; when a batch fails
+//! there (a value that does not parse as its column's inferred type), its rows
+//! are decoded one by one to report the bad ones.
 
 use std::collections::VecDeque;
 use std::io::{Cursor, Read};
@@ -28,13 +41,33 @@ const READ_CHUNK: usize = 256 << 10;
 /// `batch_rows` rows), to bound memory whatever the length of rows.
 const BATCH_BYTES: usize = 8 << 20;
 
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+#[cfg(test)]
+thread_local! {
+    /// The conformance tests split every case with and without the fast path.
+    pub(crate) static TEST_NO_FAST_PATH: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether lines without quotes take the fast path (always, outside tests).
+fn fast_path() -> bool {
+    #[cfg(test)]
+    if TEST_NO_FAST_PATH.with(std::cell::Cell::get) {
+        return false;
+    }
+    true
+}
+
 /// One record as split by [`Records`]: its bytes as written and its fields.
 pub(crate) struct Record<'a> {
+    /// The record as written, with the blank lines before it and its line end.
     pub(crate) raw: &'a [u8],
     /// 1-based line where the record starts.
     pub(crate) line: u64,
     /// Whether the record spans more than one line.
     pub(crate) multiline: bool,
+    /// Whether the record reaches the end of the input (the last one).
+    at_end: bool,
     fields: &'a [u8],
     ends: &'a [usize],
     /// Fields are `fields` split at the offsets in `ends` (a record without
@@ -91,6 +124,7 @@ pub(crate) struct Records {
     delimiter: u8,
     /// Whether the first record was split (by `csv-core`, which drops a byte order mark).
     started: bool,
+    fast: bool,
 }
 
 impl Records {
@@ -98,7 +132,10 @@ impl Records {
         Self::from_reader(input, open(input)?)
     }
 
-    fn from_reader(input: &Input, reader: Box<dyn Read + Send>) -> Result<Self, DataError> {
+    pub(crate) fn from_reader(
+        input: &Input,
+        reader: Box<dyn Read + Send>,
+    ) -> Result<Self, DataError> {
         let mut builder = csv_core::ReaderBuilder::new();
         if input.tab_separated {
             builder.delimiter(b'\t');
@@ -121,6 +158,7 @@ impl Records {
             limit: record_limit(),
             delimiter: if input.tab_separated { b'\t' } else { b',' },
             started: false,
+            fast: fast_path(),
         })
     }
 
@@ -146,7 +184,8 @@ impl Records {
                     }
                 }
             }
-            if self.position == self.start
+            if self.fast
+                && self.position == self.start
                 && self.started
                 && !self.skipping
                 && let Some((length, body)) = self.simple_line()
@@ -173,6 +212,7 @@ impl Records {
                     raw: &self.buffer[start..start + length],
                     line,
                     multiline: false,
+                    at_end: false,
                     fields: &self.buffer[body],
                     ends: &self.ends,
                     separated: true,
@@ -218,13 +258,17 @@ impl Records {
                     return Ok(Split::TooLong { line });
                 }
                 ReadRecordResult::Record => {
+                    let first = !self.started;
                     self.started = true;
                     let (start, end) = (self.start, self.position);
                     let raw = &self.buffer[start..end];
-                    let leading = raw
-                        .iter()
-                        .take_while(|&&b| b == b'\n' || b == b'\r')
-                        .count();
+                    // The byte order mark `csv-core` dropped is not part of a blank line.
+                    let bom = if first && raw.starts_with(BOM) { 3 } else { 0 };
+                    let leading = bom
+                        + raw[bom..]
+                            .iter()
+                            .take_while(|&&b| b == b'\n' || b == b'\r')
+                            .count();
                     let line =
                         self.line + raw[..leading].iter().filter(|&&b| b == b'\n').count() as u64;
                     let newlines = memchr::memchr_iter(b'\n', raw).count() as u64;
@@ -239,6 +283,7 @@ impl Records {
                         raw: &self.buffer[start..end],
                         line,
                         multiline,
+                        at_end: self.eof && end == self.end,
                         fields: &self.fields[..field_bytes],
                         ends: &self.ends[..field_count],
                         separated: false,
@@ -389,6 +434,52 @@ enum Checked<'a> {
     End,
 }
 
+/// Whether a record that reaches the end of the input ends inside a quoted
+/// field. `csv-core` ends such a record at the end of the input like any
+/// other; parsed again with a line end and one more field after it, the
+/// record stays one when its quote is still open (the line end and the field
+/// are then inside it) and is two otherwise.
+fn quote_never_closed(raw: &[u8], delimiter: u8) -> bool {
+    if memchr::memchr(b'"', raw).is_none() {
+        return false;
+    }
+    let mut input = Vec::with_capacity(raw.len() + 2);
+    input.extend_from_slice(raw);
+    input.extend_from_slice(b"\nx");
+    let mut parser = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+    let mut output = vec![0; input.len()];
+    let mut ends = vec![0; input.len() + 1];
+    let mut records = 0;
+    let mut position = 0;
+    loop {
+        let (result, read, _, _) = parser.read_record(&input[position..], &mut output, &mut ends);
+        position += read;
+        match result {
+            ReadRecordResult::Record => records += 1,
+            ReadRecordResult::End => return records < 2,
+            // The whole input is given at once: `InputEmpty` asks for the end
+            // of input, which is given next time round (an empty slice).
+            ReadRecordResult::InputEmpty if position == input.len() => {}
+            // The buffers are as large as the input: this cannot happen.
+            ReadRecordResult::InputEmpty
+            | ReadRecordResult::OutputFull
+            | ReadRecordResult::OutputEndsFull => return false,
+        }
+    }
+}
+
+/// The last line of a record that starts at `line`.
+fn last_line(record: &Record<'_>) -> u64 {
+    let raw = record.raw.strip_suffix(b"\n").unwrap_or(record.raw);
+    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+    let leading = raw
+        .iter()
+        .take_while(|&&b| b == b'\n' || b == b'\r')
+        .filter(|&&b| b == b'\n')
+        .count();
+    record.line + memchr::memchr_iter(b'\n', raw).count() as u64 - leading as u64
+}
+
 /// The next data record, reporting those with the wrong number of fields.
 /// `row` counts data records (good and bad), 0-based.
 fn next_checked<'a>(
@@ -398,11 +489,29 @@ fn next_checked<'a>(
     report: &mut ReadReport,
 ) -> Result<Checked<'a>, DataError> {
     let limit = records.limit;
+    let delimiter = records.delimiter;
     let checked = match records.next_record()? {
         Split::End => return Ok(Checked::End),
         Split::TooLong { line } => {
             report.malformed(line, format!("row {row}: {}", too_long(limit)));
             Checked::Bad { resume: false }
+        }
+        Split::Record(record) if record.at_end && quote_never_closed(record.raw, delimiter) => {
+            let message = if record.multiline {
+                format!(
+                    "row {row}: a quote that is never closed (the record runs from line {} to the end of the input); \
+                     only line {} is dropped, reading resumes at line {}",
+                    record.line,
+                    record.line,
+                    record.line + 1
+                )
+            } else {
+                format!("row {row}: a quote that is never closed")
+            };
+            report.malformed(record.line, message);
+            Checked::Bad {
+                resume: record.multiline,
+            }
         }
         Split::Record(record)
             if record.multiline
@@ -410,30 +519,41 @@ fn next_checked<'a>(
                     .count()
                     .is_multiple_of(2) =>
         {
-            // Only the end of the input ends a quoted field that never closes.
+            // In RFC 4180 quotes come in pairs (around a field, or doubled inside
+            // one): an odd number in a record over several lines is most likely a
+            // stray quote that swallowed the lines after it.
             report.malformed(
                 record.line,
-                format!("row {row}: a quote that is never closed"),
+                format!(
+                    "row {row}: unbalanced quotes in a record spanning lines {} to {} (a stray quote?); \
+                     only line {} is dropped, reading resumes at line {}",
+                    record.line,
+                    last_line(&record),
+                    record.line,
+                    record.line + 1
+                ),
             );
             Checked::Bad { resume: true }
         }
         Split::Record(record) if record.len() == width => Checked::Good(record),
         Split::Record(record) => {
-            let what = if record.multiline {
-                ", spanning lines (an unbalanced quote?)"
+            let lines = if record.multiline {
+                format!(
+                    " (the record spans lines {} to {})",
+                    record.line,
+                    last_line(&record)
+                )
             } else {
-                ""
+                String::new()
             };
             report.malformed(
                 record.line,
                 format!(
-                    "row {row}: expected {width} fields, found {}{what}",
+                    "row {row}: expected {width} fields, found {}{lines}",
                     record.len()
                 ),
             );
-            Checked::Bad {
-                resume: record.multiline,
-            }
+            Checked::Bad { resume: false }
         }
     };
     *row += 1;
@@ -517,7 +637,7 @@ impl CsvText {
     }
 }
 
-/// Well-formed records of one batch, as written, for Arrow's decoder.
+/// Well-formed records of one batch, in canonical form, for Arrow's decoder.
 pub(crate) struct RawBatch {
     bytes: Vec<u8>,
     /// Where each record starts in `bytes`, its first line and its row.
@@ -536,7 +656,7 @@ pub(crate) struct CsvSplit {
 /// The second stage: Arrow's CSV decoder over well-formed records.
 pub(crate) struct CsvDecode {
     input: Input,
-    /// Every column, with inferred types.
+    /// Every column, with inferred types (or all `Utf8`).
     full: SchemaRef,
     /// The requested columns, in order.
     schema: SchemaRef,
@@ -544,37 +664,83 @@ pub(crate) struct CsvDecode {
     delimiter: u8,
 }
 
-/// Opens a CSV table: the header, types inferred from the first records, the projection.
+/// Writes a record in the one form Arrow's decoder reads back as exactly
+/// these fields: separated by the delimiter, ended by `\n`, and quoted (quotes
+/// doubled) only where a field holds the delimiter, a quote or a line break,
+/// where the record is one empty field (else a blank line, which is skipped),
+/// and where the first field starts with a byte order mark (which a fresh
+/// parser would drop).
+fn write_canonical(out: &mut Vec<u8>, record: &Record<'_>, delimiter: u8) {
+    if record.separated && !record.fields.starts_with(BOM) {
+        // A line without quotes or carriage returns is already in this form.
+        out.extend_from_slice(record.fields);
+        out.push(b'\n');
+        return;
+    }
+    let single = record.len() == 1;
+    for i in 0..record.len() {
+        if i > 0 {
+            out.push(delimiter);
+        }
+        let field = record.field(i);
+        let quote = (single && field.is_empty())
+            || (i == 0 && field.starts_with(BOM))
+            || memchr::memchr3(delimiter, b'"', b'\n', field).is_some()
+            || memchr::memchr(b'\r', field).is_some();
+        if quote {
+            out.push(b'"');
+            let mut rest = field;
+            while let Some(at) = memchr::memchr(b'"', rest) {
+                out.extend_from_slice(&rest[..=at]);
+                out.push(b'"');
+                rest = &rest[at + 1..];
+            }
+            out.extend_from_slice(rest);
+            out.push(b'"');
+        } else {
+            out.extend_from_slice(field);
+        }
+    }
+    out.push(b'\n');
+}
+
+/// Opens a CSV table: the header, the column types (inferred from the first
+/// records, or all `Utf8` for text), the projection.
 pub(crate) fn table(
     input: &Input,
     options: &TableOptions,
 ) -> Result<(CsvSplit, CsvDecode), DataError> {
     let delimiter = if input.tab_separated { b'\t' } else { b',' };
-    // Sample the first well-formed records to infer types.
     let mut records = Records::new(input)?;
     let mut report = ReadReport::default();
     let names = header(&mut records, &mut report)?;
-    let mut sample = Vec::new();
-    let mut row = 0;
-    let mut sampled = 0;
-    while sampled < SAMPLE_RECORDS {
-        match next_checked(&mut records, names.len(), &mut row, &mut report)? {
-            Checked::End => break,
-            Checked::Bad { resume } => {
-                if resume {
-                    records.resume_after_first_line();
+    let inferred = if options.text {
+        None
+    } else {
+        // Sample the first well-formed records to infer types.
+        let mut sample = Vec::new();
+        let mut row = 0;
+        let mut sampled = 0;
+        while sampled < SAMPLE_RECORDS {
+            match next_checked(&mut records, names.len(), &mut row, &mut report)? {
+                Checked::End => break,
+                Checked::Bad { resume } => {
+                    if resume {
+                        records.resume_after_first_line();
+                    }
+                }
+                Checked::Good(record) => {
+                    write_canonical(&mut sample, &record, delimiter);
+                    sampled += 1;
                 }
             }
-            Checked::Good(record) => {
-                push_record(&mut sample, record.raw);
-                sampled += 1;
-            }
         }
-    }
-    let format = arrow_csv::reader::Format::default()
-        .with_header(false)
-        .with_delimiter(delimiter);
-    let inferred = format.infer_schema(Cursor::new(sample), None).ok();
+        let sample = String::from_utf8_lossy(&sample).into_owned();
+        let format = arrow_csv::reader::Format::default()
+            .with_header(false)
+            .with_delimiter(delimiter);
+        format.infer_schema(Cursor::new(sample), None).ok()
+    };
     let fields: Vec<Field> = names
         .iter()
         .enumerate()
@@ -619,14 +785,6 @@ pub(crate) fn table(
     ))
 }
 
-/// Appends a record's bytes, ending it with a line end if it had none (the last one).
-fn push_record(bytes: &mut Vec<u8>, raw: &[u8]) {
-    bytes.extend_from_slice(raw);
-    if !raw.ends_with(b"\n") && !raw.ends_with(b"\r") {
-        bytes.push(b'\n');
-    }
-}
-
 impl crate::pipeline::Stage for CsvSplit {
     type Item = RawBatch;
 
@@ -635,6 +793,7 @@ impl crate::pipeline::Stage for CsvSplit {
             self.started = true;
             header(&mut self.records, report)?;
         }
+        let delimiter = self.records.delimiter;
         let mut batch = RawBatch {
             bytes: Vec::new(),
             starts: Vec::with_capacity(self.batch_rows.min(1 << 16)),
@@ -654,7 +813,7 @@ impl crate::pipeline::Stage for CsvSplit {
                 }
                 Checked::Good(record) => {
                     batch.starts.push((batch.bytes.len(), record.line, row));
-                    push_record(&mut batch.bytes, record.raw);
+                    write_canonical(&mut batch.bytes, &record, delimiter);
                 }
             }
         }
@@ -662,12 +821,21 @@ impl crate::pipeline::Stage for CsvSplit {
     }
 }
 
+/// Why Arrow could not decode some rows.
+enum DecodeError {
+    /// A value does not parse as its column's type: the rows are malformed.
+    Parse(ArrowError),
+    /// Arrow read another number of records than it was given: a bug here.
+    Count(String),
+}
+
 impl CsvDecode {
     pub(crate) fn schema(&self) -> SchemaRef {
         self.schema.clone()
     }
 
-    fn decode_rows(&self, rows: usize, bytes: &[u8]) -> Result<RecordBatch, ArrowError> {
+    /// Decodes `rows` canonical records, which must give exactly `rows` rows.
+    fn decode_rows(&self, rows: usize, bytes: &[u8]) -> Result<RecordBatch, DecodeError> {
         let mut decoder = arrow_csv::ReaderBuilder::new(self.full.clone())
             .with_header(false)
             .with_delimiter(self.delimiter)
@@ -676,20 +844,33 @@ impl CsvDecode {
             .build_decoder();
         let mut position = 0;
         while position < bytes.len() {
-            let read = decoder.decode(&bytes[position..])?;
+            let read = decoder
+                .decode(&bytes[position..])
+                .map_err(DecodeError::Parse)?;
             if read == 0 {
                 break;
             }
             position += read;
         }
-        // Signal the end of input so that a last record without a line end is complete.
-        decoder.decode(&[])?;
-        if position < bytes.len() {
-            return Err(ArrowError::CsvError("more records than expected".into()));
+        // Signal the end of input (every canonical record ends with a line end).
+        decoder.decode(&[]).map_err(DecodeError::Parse)?;
+        let batch = decoder
+            .flush()
+            .map_err(DecodeError::Parse)?
+            .unwrap_or_else(|| RecordBatch::new_empty(self.schema.clone()));
+        if position < bytes.len() || batch.num_rows() != rows {
+            return Err(DecodeError::Count(format!(
+                "Arrow read {} rows from {rows} records of `{}`{}",
+                batch.num_rows(),
+                self.input.display,
+                if position < bytes.len() {
+                    format!(" and left {} bytes", bytes.len() - position)
+                } else {
+                    String::new()
+                }
+            )));
         }
-        Ok(decoder
-            .flush()?
-            .unwrap_or_else(|| RecordBatch::new_empty(self.schema.clone())))
+        Ok(batch)
     }
 }
 
@@ -701,15 +882,23 @@ impl crate::parallel::Decode for CsvDecode {
     /// `None` when no row of the batch could be read.
     fn decode(
         &self,
-        raw: RawBatch,
+        mut raw: RawBatch,
         report: &mut ReadReport,
     ) -> Result<Option<RecordBatch>, DataError> {
+        // Invalid UTF-8 becomes U+FFFD, counted, as in the text units: the
+        // replacement holds no delimiter, quote or line end, so records and
+        // fields stay where they are.
+        if simdutf8::basic::from_utf8(&raw.bytes).is_err() {
+            raw = replace_invalid(raw, report);
+        }
         let rows = raw.starts.len();
-        if let Ok(batch) = self.decode_rows(rows, &raw.bytes)
-            && batch.num_rows() == rows
-        {
-            report.records += rows as u64;
-            return Ok(Some(batch));
+        match self.decode_rows(rows, &raw.bytes) {
+            Ok(batch) => {
+                report.records += rows as u64;
+                return Ok(Some(batch));
+            }
+            Err(DecodeError::Count(message)) => return Err(DataError::Internal(message)),
+            Err(DecodeError::Parse(_)) => {}
         }
         let mut good = Vec::with_capacity(raw.bytes.len());
         let mut good_rows = 0;
@@ -717,15 +906,12 @@ impl crate::parallel::Decode for CsvDecode {
             let end = raw.starts.get(i + 1).map_or(raw.bytes.len(), |next| next.0);
             let bytes = &raw.bytes[start..end];
             match self.decode_rows(1, bytes) {
-                Ok(batch) if batch.num_rows() == 1 => {
+                Ok(_) => {
                     good.extend_from_slice(bytes);
                     good_rows += 1;
                 }
-                Ok(batch) => report.malformed(
-                    line,
-                    format!("row {row}: read as {} rows", batch.num_rows()),
-                ),
-                Err(error) => report.malformed(
+                Err(DecodeError::Count(message)) => return Err(DataError::Internal(message)),
+                Err(DecodeError::Parse(error)) => report.malformed(
                     line,
                     format!("row {row}: {}", parse_message(&error, &self.full)),
                 ),
@@ -735,8 +921,12 @@ impl crate::parallel::Decode for CsvDecode {
             return Ok(None);
         }
         let batch = self.decode_rows(good_rows, &good).map_err(|e| {
+            let message = match e {
+                DecodeError::Parse(error) => error.to_string(),
+                DecodeError::Count(message) => message,
+            };
             DataError::Internal(format!(
-                "rows of `{}` that decoded one by one failed together: {e}",
+                "rows of `{}` that decoded one by one failed together: {message}",
                 self.input.display
             ))
         })?;
@@ -745,96 +935,49 @@ impl crate::parallel::Decode for CsvDecode {
     }
 }
 
-/// Arrow's parse message, naming the column and without the line number it
-/// counts within a batch.
+/// The batch with each invalid UTF-8 sequence replaced by U+FFFD (counted),
+/// record starts moved to match.
+fn replace_invalid(raw: RawBatch, report: &mut ReadReport) -> RawBatch {
+    let mut bytes = Vec::with_capacity(raw.bytes.len() + 64);
+    let mut starts = Vec::with_capacity(raw.starts.len());
+    for (i, &(start, line, row)) in raw.starts.iter().enumerate() {
+        let end = raw.starts.get(i + 1).map_or(raw.bytes.len(), |next| next.0);
+        starts.push((bytes.len(), line, row));
+        bytes.extend_from_slice(lossy(&raw.bytes[start..end], report).as_bytes());
+    }
+    RawBatch { bytes, starts }
+}
+
+/// Arrow's parse message in Accord's words: the value, the column by name and
+/// the type inferred for it, without Arrow's line number (it counts within a
+/// batch) and without the row's other values.
 fn parse_message(error: &ArrowError, schema: &Schema) -> String {
-    let mut message = crate::jsonl::arrow_message(error);
-    if let Some(i) = message.find(" at line ") {
-        let rest = &message[i + " at line ".len()..];
-        let after = rest
-            .trim_start_matches(|c: char| c.is_ascii_digit())
-            .to_owned();
-        message = format!("{}{after}", &message[..i]);
-    }
-    if let Some(i) = message.find(" for column ") {
-        let rest = &message[i + " for column ".len()..];
+    let message = crate::jsonl::arrow_message(error);
+    // "Error while parsing value '{value}' as type '{type}' for column {index} at line {line}. Row data: '[...]'"
+    let parsed = (|| {
+        let rest = message.strip_prefix("Error while parsing value '")?;
+        let (value, rest) = rest.rsplit_once("' as type '")?;
+        let (data_type, rest) = rest.split_once("' for column ")?;
         let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-        if let Some(field) = rest[..digits]
-            .parse::<usize>()
-            .ok()
-            .and_then(|c| schema.fields().get(c))
-        {
-            message = format!(
-                "{} for column `{}`{}",
-                &message[..i],
-                field.name(),
-                &rest[digits..]
-            );
-        }
+        let column = rest[..digits].parse::<usize>().ok()?;
+        let name = schema.fields().get(column)?.name().clone();
+        Some((value.to_owned(), data_type.to_owned(), name))
+    })();
+    match parsed {
+        Some((value, data_type, name)) => format!(
+            "value `{value}` in column `{name}` is not of type `{data_type}`, the type inferred \
+             from the first 1,000 rows (hint: read the table as text to take every value as written)"
+        ),
+        None => match message.find(" at line ") {
+            Some(i) => message[..i].to_owned(),
+            None => message,
+        },
     }
-    message
 }
 
 #[cfg(test)]
 mod tests {
-    use std::io::Read;
-
-    use super::{Records, Split};
-    use crate::Input;
-
-    /// Gives at most a few bytes per read, to split records across refills.
-    struct Trickle {
-        bytes: Vec<u8>,
-        at: usize,
-        step: usize,
-    }
-
-    impl Read for Trickle {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            let n = self.step.min(buf.len()).min(self.bytes.len() - self.at);
-            buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
-            self.at += n;
-            Ok(n)
-        }
-    }
-
-    fn split(bytes: &[u8], step: usize, tab: bool) -> Vec<Vec<Vec<u8>>> {
-        let input = Input::new(if tab { "t.tsv" } else { "t.csv" }.into(), "t".into(), 0);
-        let reader = Box::new(Trickle {
-            bytes: bytes.to_vec(),
-            at: 0,
-            step,
-        });
-        let mut records = Records::from_reader(&input, reader).unwrap();
-        let mut out = Vec::new();
-        let mut consumed = 0;
-        loop {
-            match records.next_record().unwrap() {
-                Split::Record(record) => {
-                    consumed += record.raw.len();
-                    out.push(
-                        (0..record.len())
-                            .map(|i| record.field(i).to_vec())
-                            .collect(),
-                    );
-                }
-                Split::TooLong { .. } => unreachable!(),
-                Split::End => break,
-            }
-        }
-        // Every byte belongs to a record, except blank lines at the end (and a
-        // byte order mark when there is no record).
-        let rest = if consumed == 0 {
-            bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
-        } else {
-            &bytes[consumed..]
-        };
-        assert!(
-            rest.iter().all(|b| *b == b'\n' || *b == b'\r'),
-            "{bytes:?} {consumed} {out:?}"
-        );
-        out
-    }
+    use crate::conformance::{csv_crate, split};
 
     /// The splitter (with its fast path for simple lines) agrees with the `csv`
     /// crate on random inputs full of quotes, delimiters and line ends, however
@@ -854,7 +997,7 @@ mod tests {
             b"\r\n",
             b"\r",
             b" ",
-            "é".as_bytes(),
+            "\u{e9}".as_bytes(),
             b"\xEF\xBB\xBF",
         ];
         let mut state = 0x2545_F491_4F6C_DD1Du64;
@@ -871,19 +1014,12 @@ mod tests {
                 bytes.extend_from_slice(pieces[(next() % pieces.len() as u64) as usize]);
             }
             let tab = case % 5 == 0;
-            let expected: Vec<Vec<Vec<u8>>> = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .delimiter(if tab { b'\t' } else { b',' })
-                .from_reader(bytes.as_slice())
-                .byte_records()
-                .map(|r| r.unwrap().iter().map(<[u8]>::to_vec).collect())
-                .collect();
-            for step in [1, 3, 1 << 20] {
+            let expected = csv_crate(&bytes, tab);
+            for (step, fast) in [(1, true), (3, true), (1 << 20, true), (1 << 20, false)] {
                 assert_eq!(
-                    split(&bytes, step, tab),
+                    split(&bytes, tab, step, fast),
                     expected,
-                    "{:?} in steps of {step}",
+                    "{:?} in steps of {step}, fast path {fast}",
                     String::from_utf8_lossy(&bytes)
                 );
             }

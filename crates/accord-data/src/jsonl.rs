@@ -476,10 +476,12 @@ pub(crate) struct JsonlSplit {
     batch_bytes: usize,
 }
 
-/// The second stage: Arrow's JSON decoder.
+/// The second stage: Arrow's JSON decoder, or for text each line's values as written.
 pub(crate) struct JsonlDecode {
     input: Input,
     schema: SchemaRef,
+    /// For text: the column of each requested name.
+    text: Option<std::collections::HashMap<String, usize>>,
 }
 
 /// Opens a JSON lines table, with types inferred from the first records.
@@ -487,7 +489,7 @@ pub(crate) fn table(
     input: &Input,
     options: &TableOptions,
 ) -> Result<(JsonlSplit, JsonlDecode), DataError> {
-    let sample = Sample::read(input, &[], true)?;
+    let sample = Sample::read(input, &[], !options.text)?;
     // Each column is inferred on its own, so that a conflict in one (a number
     // here, a string there) makes that column text and leaves the others typed.
     let field_of = |name: &str| -> Field {
@@ -515,8 +517,21 @@ pub(crate) fn table(
         options.columns.clone()
     };
     let schema = Arc::new(Schema::new(
-        names.iter().map(|n| field_of(n)).collect::<Vec<_>>(),
+        names
+            .iter()
+            .map(|n| match options.text {
+                true => Field::new(n, DataType::Utf8, true),
+                false => field_of(n),
+            })
+            .collect::<Vec<_>>(),
     ));
+    let text = options.text.then(|| {
+        let mut columns = std::collections::HashMap::new();
+        for (i, name) in names.iter().enumerate() {
+            columns.entry(name.clone()).or_insert(i);
+        }
+        columns
+    });
     let split = JsonlSplit {
         input: input.clone(),
         lines: LineReader::new(open(input)?),
@@ -528,6 +543,7 @@ pub(crate) fn table(
         JsonlDecode {
             input: input.clone(),
             schema,
+            text,
         },
     ))
 }
@@ -584,6 +600,9 @@ impl crate::parallel::Decode for JsonlDecode {
         raw: RawLines,
         report: &mut ReadReport,
     ) -> Result<Option<RecordBatch>, DataError> {
+        if let Some(columns) = &self.text {
+            return decode_text(&self.schema, columns, &raw, report);
+        }
         let rows = raw.starts.len();
         if let Ok(batch) = decode(&self.schema, rows, &raw.bytes)
             && batch.num_rows() == rows
@@ -649,6 +668,155 @@ fn decode(schema: &SchemaRef, rows: usize, bytes: &[u8]) -> Result<RecordBatch, 
     Ok(decoder
         .flush()?
         .unwrap_or_else(|| RecordBatch::new_empty(schema.clone())))
+}
+
+/// Decodes a batch of lines as text: each requested top-level value as
+/// written (see [`crate::TableOptions`]). A line that is not a JSON object is
+/// malformed. `None` when no line of the batch could be read.
+fn decode_text(
+    schema: &SchemaRef,
+    columns: &std::collections::HashMap<String, usize>,
+    raw: &RawLines,
+    report: &mut ReadReport,
+) -> Result<Option<RecordBatch>, DataError> {
+    use arrow_array::builder::StringBuilder;
+    let width = schema.fields().len();
+    let mut builders: Vec<StringBuilder> = (0..width)
+        .map(|_| StringBuilder::with_capacity(raw.starts.len(), raw.bytes.len() / width.max(1)))
+        .collect();
+    let mut rows = 0;
+    let mut slots: Vec<Option<&serde_json::value::RawValue>> = vec![None; width];
+    let mut compact = String::new();
+    for (i, &(start, number)) in raw.starts.iter().enumerate() {
+        let end = raw.starts.get(i + 1).map_or(raw.bytes.len(), |next| next.0);
+        let bytes = &raw.bytes[start..end];
+        let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        // Lines were made valid UTF-8 by the first stage.
+        let Ok(line) = std::str::from_utf8(bytes) else {
+            report.malformed(number, "invalid UTF-8");
+            continue;
+        };
+        slots.iter_mut().for_each(|slot| *slot = None);
+        let mut deserializer = serde_json::Deserializer::from_str(line);
+        let parsed = serde::de::DeserializeSeed::deserialize(
+            TopLevel {
+                columns,
+                slots: &mut slots,
+            },
+            &mut deserializer,
+        )
+        .and_then(|()| deserializer.end());
+        if let Err(error) = parsed {
+            let message = if error.is_data() {
+                // Valid JSON of another kind than an object (an array, a string, ...).
+                let text = error.to_string();
+                let suffix = format!(" at line {} column {}", error.line(), error.column());
+                format!(
+                    "not a JSON object: {}",
+                    text.strip_suffix(&suffix).unwrap_or(&text)
+                )
+            } else {
+                json_message(&error)
+            };
+            report.malformed(number, message);
+            continue;
+        }
+        for (builder, slot) in builders.iter_mut().zip(&slots) {
+            let Some(value) = slot else {
+                builder.append_null();
+                continue;
+            };
+            let text = value.get();
+            match text.as_bytes().first() {
+                Some(b'"') => match serde_json::from_str::<std::borrow::Cow<'_, str>>(text) {
+                    Ok(string) => builder.append_value(string),
+                    Err(error) => {
+                        return Err(DataError::Internal(format!(
+                            "a JSON string that parsed once did not parse again: {error}"
+                        )));
+                    }
+                },
+                Some(b'{' | b'[') => {
+                    compact.clear();
+                    compact_json(text, &mut compact);
+                    builder.append_value(&compact);
+                }
+                Some(b'n') => builder.append_null(),
+                _ => builder.append_value(text),
+            }
+        }
+        rows += 1;
+    }
+    if rows == 0 {
+        return Ok(None);
+    }
+    let arrays: Vec<arrow_array::ArrayRef> = builders
+        .iter_mut()
+        .map(|builder| Arc::new(builder.finish()) as arrow_array::ArrayRef)
+        .collect();
+    let batch = RecordBatch::try_new(schema.clone(), arrays)
+        .map_err(|e| DataError::Internal(format!("building a text batch: {e}")))?;
+    report.records += rows as u64;
+    Ok(Some(batch))
+}
+
+/// JSON text without whitespace between tokens (strings are kept as written).
+fn compact_json(text: &str, out: &mut String) {
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
+            out.push(c);
+        }
+    }
+}
+
+/// A line for text tables: a JSON object whose members named in `columns`
+/// are kept as written, the others only checked.
+struct TopLevel<'c, 's, 'de> {
+    columns: &'c std::collections::HashMap<String, usize>,
+    slots: &'s mut Vec<Option<&'de serde_json::value::RawValue>>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for TopLevel<'_, '_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TopLevel<'_, '_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut members: A) -> Result<(), A::Error> {
+        while let Some(key) = members.next_key_seed(Key)? {
+            match self.columns.get(key.as_ref()) {
+                // A key given twice: the last value counts.
+                Some(&i) => self.slots[i] = Some(members.next_value()?),
+                None => {
+                    members.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Arrow's message, less its "Json error: " prefix.

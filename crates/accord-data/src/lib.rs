@@ -15,12 +15,24 @@
 //! 4 MiB and more are read on threads: decompressing and splitting on one,
 //! decoding (Arrow, JSON) on one per core, results handed out in file order.
 //!
+//! CSV and TSV are read to RFC 4180 as the `csv` crate reads them (see the
+//! `csv` module: LF, CRLF and CR line ends, quoted fields holding delimiters,
+//! quotes and line breaks, a byte order mark, blank lines); the conformance
+//! suite is the case files in `tests/csv/` and the csv-spectrum corpus.
+//!
 //! Malformed records (a JSON line that does not parse, a CSV row with the
-//! wrong number of fields or a value that does not parse as its column's
-//! type) are skipped, counted and listed in the reader's [`ReadReport`] with
-//! their 1-based line numbers; an error that stops one input (it cannot be
-//! opened, its compressed stream is corrupt, it is not Parquet) is a
-//! [`DataError`], and callers report it and go on with the other inputs.
+//! wrong number of fields or a quote that never closes, and in typed tables a
+//! value that does not parse as its column's inferred type) are skipped,
+//! counted and listed in the reader's [`ReadReport`] with their 1-based line
+//! numbers: every record is either given out or reported. An error that
+//! stops one input (it cannot be opened, its compressed stream is corrupt, it
+//! is not Parquet) is a [`DataError`], and callers report it and go on with
+//! the other inputs.
+//!
+//! A UTF-8 byte order mark at the start of a CSV, TSV or JSON lines input
+//! (compressed or not) is dropped before the header or the first line. In
+//! plain text it is text like any other (U+FEFF, three bytes, in the first
+//! unit), so that offsets stay byte offsets of the file.
 //!
 //! ```
 //! # fn main() -> Result<(), accord_data::DataError> {
@@ -149,10 +161,14 @@ fn quote(items: &[String]) -> String {
 /// What reading met without stopping: counted, with the first examples kept.
 ///
 /// Line numbers are 1-based lines of the decompressed file where the record
-/// starts (for CSV the header is line 1; a quoted field may span lines).
+/// starts, counting `\n` (for CSV the header is line 1 unless blank lines
+/// precede it; a quoted field may span lines). Messages of CSV records start
+/// with `row N: `, N the 0-based data row (as [`TextUnit::record`]), malformed
+/// rows included.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReadReport {
-    /// Records (lines of JSONL, rows of CSV/Parquet) or chunks of text read.
+    /// Records given out (lines of JSONL, rows of CSV/Parquet) or chunks of text read;
+    /// with [`ReadReport::malformed`], every record of the input.
     pub records: u64,
     /// Decompressed bytes read.
     pub bytes: u64,
@@ -188,7 +204,8 @@ pub struct TextUnit {
     /// For structured input: the column name or JSON pointer of the field.
     pub field: Option<String>,
     /// For plain text: the byte offset of `text` in the (decompressed) file; 0 for fields,
-    /// whose findings are offsets into the field's decoded value.
+    /// whose findings are offsets into the field's decoded value (a byte order
+    /// mark before a CSV header or a first JSON line shifts nothing).
     ///
     /// Plain text units are cut at UTF-8 character boundaries and invalid bytes
     /// are replaced one for one (see [`ReadReport::invalid_utf8`]), so a match at
@@ -231,13 +248,30 @@ impl Default for TextOptions {
     }
 }
 
-/// Columns and batch size for tabular reading.
+/// Columns, batch size and types for tabular reading.
 ///
-/// Types: Parquet keeps its own; CSV and JSON lines are inferred by Arrow's
-/// inference over the first 1,000 records (CSV: `Boolean`, `Int64`,
-/// `Float64`, dates and timestamps, else `Utf8`; an all-empty column is
-/// `Utf8`). A later value that does not parse as the inferred type makes its
-/// row malformed (reported, skipped). Empty CSV values are null.
+/// Types. Parquet keeps its own types whatever `text` says. CSV and JSON
+/// lines:
+///
+/// - With `text` (what audits should ask for), every column is `Utf8` and no
+///   type is guessed, so a value can never make its row malformed. A CSV value
+///   is the field as written, unquoted; an empty field is null. A JSON value
+///   that is a string is that string; a number or a boolean is its JSON text
+///   as written (`1.50`, `1e3`, `true`); an object or an array is its JSON
+///   text without the whitespace between tokens (`{"a":[1,2]}`); `null` and a
+///   missing key are null.
+/// - Without `text` (the default), types are inferred by Arrow's inference
+///   over the first 1,000 well-formed records (CSV: `Boolean`, `Int64`,
+///   `Float64`, dates and timestamps, else `Utf8`; JSON: per column, its JSON
+///   type, `Utf8` where records disagree). An all-empty (or all-null) column
+///   is `Utf8`. A later value that does not parse as its column's type makes
+///   its whole row malformed: reported in [`ReadReport`] with its line, row,
+///   column and value, and skipped. So a column of integers with `NA` at row
+///   5,000 loses that row. Empty CSV values are null; JSON numbers and
+///   booleans in a `Utf8` column are their text.
+///
+/// Invalid UTF-8 in CSV and JSON lines is replaced by U+FFFD and counted in
+/// [`ReadReport::invalid_utf8`]; it does not make a row malformed.
 #[derive(Clone, Debug)]
 pub struct TableOptions {
     /// The columns to read (projection), in this order in every batch; all must
@@ -246,6 +280,8 @@ pub struct TableOptions {
     /// Rows per batch at most. CSV and JSON lines batches also stop at about
     /// 8 MiB of input, so long rows make smaller batches.
     pub batch_rows: usize,
+    /// Read every CSV and JSON lines column as `Utf8`, values as written (see above).
+    pub text: bool,
 }
 
 impl Default for TableOptions {
@@ -253,6 +289,7 @@ impl Default for TableOptions {
         TableOptions {
             columns: Vec::new(),
             batch_rows: 8192,
+            text: false,
         }
     }
 }
@@ -462,6 +499,7 @@ pub fn table(input: &Input, options: &TableOptions) -> Result<TableReader, DataE
     let options = TableOptions {
         columns: options.columns.clone(),
         batch_rows: options.batch_rows.max(1),
+        text: options.text,
     };
     let (inner, schema) = match input.format {
         Format::Text => return Err(not_a_table(input)),
@@ -530,5 +568,7 @@ pub(crate) fn resolve_columns(
     }
 }
 
+#[cfg(test)]
+mod conformance;
 #[cfg(test)]
 mod tests;

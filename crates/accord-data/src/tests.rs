@@ -210,6 +210,7 @@ fn compressed_inputs_are_read_transparently() {
             let options = TableOptions {
                 columns: vec!["a".into()],
                 batch_rows: 100,
+                ..TableOptions::default()
             };
             let results: Vec<_> = table(&input(&path), &options).unwrap().collect();
             assert!(results.len() > 2, "{name}");
@@ -605,6 +606,7 @@ fn a_missing_column_names_the_columns_that_exist() {
                 &TableOptions {
                     columns,
                     batch_rows: 10,
+                    ..TableOptions::default()
                 },
             )
             .unwrap_err();
@@ -628,6 +630,7 @@ fn read_table(path: &Path, columns: &[&str], batch_rows: usize) -> (Vec<RecordBa
     let options = TableOptions {
         columns: columns.iter().map(|c| c.to_string()).collect(),
         batch_rows,
+        ..TableOptions::default()
     };
     let mut reader = table(&input(path), &options).unwrap();
     let schema = reader.schema();
@@ -744,7 +747,7 @@ fn csv_tables_infer_types_project_columns_and_report_bad_rows() {
             assert!(
                 report.malformed_examples[1]
                     .1
-                    .contains("for column `label`"),
+                    .contains("value `yes` in column `label` is not of type `Int64`"),
                 "{:?}",
                 report.malformed_examples[1]
             );
@@ -770,6 +773,282 @@ fn csv_tables_read_every_column_when_none_are_named() {
     // An all-empty column is text, all null.
     assert_eq!(schema.field(1).data_type(), &DataType::Utf8);
     assert_eq!(batches[0].column(1).null_count(), 2);
+}
+
+/// Issue 9: a CSV file written with CRLF line ends and minimal quoting (as
+/// Python's csv module writes by default) was read as about 30 rows: the
+/// records were handed to Arrow's decoder as written, and Arrow, counting a
+/// CRLF as a record end at its CR, stopped each batch one byte short of its
+/// last record's LF and called the rows malformed. Every row must be read,
+/// in batches of any size, inline and on threads, typed and as text.
+#[test]
+fn crlf_csv_as_pythons_csv_module_writes_it_is_read_whole() {
+    inline_and_threaded(|| {
+        let folder = tempfile::tempdir().unwrap();
+        let rows = 20_000;
+        let mut writer = ::csv::WriterBuilder::new()
+            .terminator(::csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        writer
+            .write_record(["id", "sex", "race", "selected", "score", "text"])
+            .unwrap();
+        let mut selected = 0;
+        for i in 0..rows {
+            let text = match i % 10 {
+                0 => format!("Contact me, \"Bob\", at bob{i}@example.com\nor call 555-0100"),
+                1 => "line one\r\nline two, with comma".to_owned(),
+                2 => "said \"hi\"".to_owned(),
+                3 => String::new(),
+                _ => format!("plain note {i}"),
+            };
+            selected += (i % 3 == 0) as i64;
+            writer
+                .write_record([
+                    i.to_string(),
+                    ["F", "M"][i % 2].to_owned(),
+                    ["Asian", "Black", "White"][i % 3].to_owned(),
+                    ((i % 3 == 0) as i64).to_string(),
+                    format!("0.{}", i % 100),
+                    text,
+                ])
+                .unwrap();
+        }
+        let content = writer.into_inner().unwrap();
+        assert!(content.windows(2).filter(|w| w == b"\r\n").count() > rows);
+        for (name, bytes) in [
+            ("python.csv", content.clone()),
+            ("python.csv.gz", gzip(&content)),
+        ] {
+            let path = write(folder.path(), name, &bytes);
+            for text in [false, true] {
+                let options = TableOptions {
+                    columns: vec!["selected".into(), "text".into(), "id".into()],
+                    batch_rows: 999,
+                    text,
+                };
+                let mut reader = table(&input(&path), &options).unwrap();
+                let batches: Vec<RecordBatch> = (&mut reader).map(|b| b.unwrap()).collect();
+                let report = reader.report().clone();
+                assert_eq!(
+                    report.malformed, 0,
+                    "{name}: {:?}",
+                    report.malformed_examples
+                );
+                assert_eq!(report.records, rows as u64, "{name}");
+                let ids: Vec<i64> = if text {
+                    string_column(&batches, 2)
+                        .iter()
+                        .map(|v| v.as_deref().unwrap().parse().unwrap())
+                        .collect()
+                } else {
+                    int_column(&batches, 2).iter().map(|v| v.unwrap()).collect()
+                };
+                assert_eq!(ids, (0..rows as i64).collect::<Vec<_>>(), "{name}");
+                let total: i64 = if text {
+                    string_column(&batches, 0)
+                        .iter()
+                        .map(|v| v.as_deref().unwrap().parse::<i64>().unwrap())
+                        .sum()
+                } else {
+                    int_column(&batches, 0).iter().map(|v| v.unwrap()).sum()
+                };
+                assert_eq!(total, selected);
+                let texts = string_column(&batches, 1);
+                assert_eq!(
+                    texts[10].as_deref(),
+                    Some("Contact me, \"Bob\", at bob10@example.com\nor call 555-0100")
+                );
+                assert_eq!(
+                    texts[11].as_deref(),
+                    Some("line one\r\nline two, with comma")
+                );
+                assert_eq!(texts[13], None);
+                assert_eq!(texts[rows - 1].as_deref(), Some("plain note 19999"));
+            }
+            let (units, report) = units(&input(&path), &["text"]);
+            assert_eq!(report.records, rows as u64);
+            assert_eq!(report.malformed, 0);
+            assert_eq!(units.len(), rows - rows / 10);
+            assert_eq!(
+                units[1],
+                unit(1, "text", "line one\r\nline two, with comma")
+            );
+        }
+    });
+}
+
+/// Without `text`, a value that does not fit the type inferred from the first
+/// 1,000 rows makes its row malformed (reported with the value and column);
+/// with `text`, every row is read and the value is kept as written.
+#[test]
+fn text_tables_never_reject_a_value_for_its_type() {
+    inline_and_threaded(|| {
+        let folder = tempfile::tempdir().unwrap();
+        let mut csv = String::from("group,score,when\r\n");
+        let mut jsonl = String::new();
+        for i in 0..6000 {
+            let score = if i == 4999 {
+                "NA".to_owned()
+            } else {
+                i.to_string()
+            };
+            csv.push_str(&format!("g{},{score},2025-01-0{}\r\n", i % 2, 1 + i % 9));
+            let value = if i == 4999 {
+                "\"NA\"".to_owned()
+            } else {
+                i.to_string()
+            };
+            jsonl.push_str(&format!(
+                "{{\"group\": \"g{}\", \"score\": {value}}}\n",
+                i % 2
+            ));
+        }
+        let csv = write(folder.path(), "t.csv.zst", &zstd(csv.as_bytes()));
+        let jsonl = write(folder.path(), "t.jsonl", jsonl.as_bytes());
+        for path in [&csv, &jsonl] {
+            let typed = table(
+                &input(path),
+                &TableOptions {
+                    columns: vec!["score".into()],
+                    batch_rows: 512,
+                    ..TableOptions::default()
+                },
+            )
+            .unwrap();
+            assert_eq!(typed.schema().field(0).data_type(), &DataType::Int64);
+            let mut typed = typed;
+            let rows: usize = (&mut typed).map(|b| b.unwrap().num_rows()).sum();
+            assert_eq!(rows, 5999, "{}", path.display());
+            assert_eq!(typed.report().malformed, 1);
+            let (line, message) = &typed.report().malformed_examples[0];
+            if path == &csv {
+                assert_eq!(*line, 5001);
+                assert_eq!(
+                    message,
+                    "row 4999: value `NA` in column `score` is not of type `Int64`, the type \
+                     inferred from the first 1,000 rows (hint: read the table as text to take \
+                     every value as written)"
+                );
+            } else {
+                assert_eq!(*line, 5000);
+            }
+
+            let mut text = table(
+                &input(path),
+                &TableOptions {
+                    columns: vec!["score".into(), "group".into()],
+                    batch_rows: 512,
+                    text: true,
+                },
+            )
+            .unwrap();
+            assert!(
+                text.schema()
+                    .fields()
+                    .iter()
+                    .all(|f| f.data_type() == &DataType::Utf8)
+            );
+            let batches: Vec<RecordBatch> = (&mut text).map(|b| b.unwrap()).collect();
+            assert_eq!(text.report().malformed, 0);
+            assert_eq!(text.report().records, 6000);
+            let scores = string_column(&batches, 0);
+            assert_eq!(scores.len(), 6000);
+            assert_eq!(scores[4998].as_deref(), Some("4998"));
+            assert_eq!(scores[4999].as_deref(), Some("NA"));
+            assert_eq!(string_column(&batches, 1)[5999].as_deref(), Some("g1"));
+        }
+    });
+}
+
+/// JSON lines as text: strings as they are, numbers and booleans as written,
+/// objects and arrays as compact JSON, null and missing keys as null; a line
+/// that is not an object is malformed. A byte order mark before the first
+/// line is dropped, compressed or not.
+#[test]
+fn jsonl_tables_as_text_keep_values_as_written() {
+    inline_and_threaded(|| {
+        let folder = tempfile::tempdir().unwrap();
+        let content = "\u{feff}{\"s\": \"a \\\"q\\\" \\u4e2d\", \"n\": 1.50, \"e\": 1e3, \"b\": true, \"o\": {\"k\": [1, 2.0, \"x y\"], \"z\": null}, \"a\": [ ], \"x\": null}\n\
+                       {\"n\": -0, \"s\": \"\", \"b\": false, \"o\": \"str\", \"n\": 7}\n\
+                       \n\
+                       [1, 2]\n\
+                       {\"s\": \"last\"}\n";
+        for (name, bytes) in [
+            ("t.jsonl", content.as_bytes().to_vec()),
+            ("t.jsonl.gz", gzip(content.as_bytes())),
+            ("t.jsonl.zst", zstd(content.as_bytes())),
+        ] {
+            let path = write(folder.path(), name, &bytes);
+            let mut reader = table(
+                &input(&path),
+                &TableOptions {
+                    text: true,
+                    ..TableOptions::default()
+                },
+            )
+            .unwrap();
+            let schema = reader.schema();
+            let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+            assert_eq!(names, ["s", "n", "e", "b", "o", "a", "x"], "{name}");
+            let batches: Vec<RecordBatch> = (&mut reader).map(|b| b.unwrap()).collect();
+            let column = |i| string_column(&batches, i);
+            let some = |s: &str| Some(s.to_owned());
+            assert_eq!(
+                column(0),
+                [some("a \"q\" 中"), some(""), some("last")],
+                "{name}"
+            );
+            // A key given twice: the last value counts.
+            assert_eq!(column(1), [some("1.50"), some("7"), None]);
+            assert_eq!(column(2), [some("1e3"), None, None]);
+            assert_eq!(column(3), [some("true"), some("false"), None]);
+            assert_eq!(
+                column(4),
+                [
+                    some("{\"k\":[1,2.0,\"x y\"],\"z\":null}"),
+                    some("str"),
+                    None
+                ]
+            );
+            assert_eq!(column(5), [some("[]"), None, None]);
+            assert_eq!(column(6), [None, None, None]);
+            let report = reader.report();
+            assert_eq!(report.records, 3);
+            assert_eq!(report.malformed, 1);
+            assert_eq!(report.malformed_examples[0].0, 4);
+            assert!(
+                report.malformed_examples[0]
+                    .1
+                    .contains("expected a JSON object"),
+                "{:?}",
+                report.malformed_examples
+            );
+            // Text units of the same file: the first line parses, and its
+            // string is a field's text (offset 0 into the value).
+            let (units, report) = units(&input(&path), &["s"]);
+            assert_eq!(units[0], unit(0, "s", "a \"q\" 中"));
+            assert_eq!(report.malformed, 0);
+        }
+    });
+}
+
+/// A byte order mark at the start of plain text is text like any other: it
+/// stays in the first unit (as U+FEFF, three bytes), so that offsets stay
+/// byte offsets of the file.
+#[test]
+fn a_byte_order_mark_in_plain_text_keeps_offsets_those_of_the_file() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = write(
+        folder.path(),
+        "bom.txt",
+        "\u{feff}call 555-0100\n".as_bytes(),
+    );
+    let (units, _) = units(&input(&path), &[]);
+    assert_eq!(units.len(), 1);
+    assert_eq!(units[0].2, "\u{feff}call 555-0100\n");
+    let file = std::fs::read(&path).unwrap();
+    let at = units[0].2.find("555").unwrap();
+    assert_eq!(&file[at..at + 3], b"555");
 }
 
 #[test]
@@ -873,6 +1152,7 @@ fn parquet_is_read_with_projection() {
             &TableOptions {
                 columns: vec!["scor".into()],
                 batch_rows: 10,
+                ..TableOptions::default()
             },
         )
         .unwrap_err();

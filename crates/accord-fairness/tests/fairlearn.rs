@@ -102,6 +102,7 @@ fn compare(groups: &[&str], table: &Path, python: &Path, directory: &Path) -> Ve
         &TableOptions {
             columns: spec.columns(),
             batch_rows: 4096,
+            ..TableOptions::default()
         },
     )
     .unwrap();

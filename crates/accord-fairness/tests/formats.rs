@@ -138,6 +138,7 @@ fn every_format_gives_the_same_audit() {
             &TableOptions {
                 columns: spec.columns(),
                 batch_rows: 1000,
+                ..TableOptions::default()
             },
         )
         .unwrap();

@@ -7,6 +7,7 @@ mod bad_input;
 mod commands;
 mod evidence_chain;
 mod conformance;
+mod csv_conformance;
 mod readme;
 mod scan_keywords;
 mod scan_pii;
