@@ -57,7 +57,9 @@ use regex_automata::{Anchored, Input};
 use serde::{Deserialize, Serialize};
 
 pub use explain::{Ignored, Reason, explanation};
-pub use report::{CONTROLS, Counts, Redaction, ScanTotals, Threshold, mask, redact, thousands};
+pub use report::{
+    CONTROLS, Counts, Redaction, ScanTotals, Threshold, ignored_json, mask, redact, thousands,
+};
 pub use validate::{
     cn_resident_id, cn_uscc, email as valid_email, iban as valid_iban, luhn, payment_card, us_ssn,
 };
