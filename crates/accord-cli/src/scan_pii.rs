@@ -42,7 +42,7 @@ evidence, the rest is scanned and every output written, and the command then exi
 --max-bad-rows allows them.\n\n\
 Examples:\n  accord scan pii corpus/\n  accord scan pii chats.jsonl --field text --format jsonl\n  \
 accord scan pii users.csv --column notes --redact users.redacted.csv\n  accord scan pii data/ --evidence pii-scan.json --fail-on sensitive\n  \
-accord scan pii tickets.jsonl --field body --explain      # also what looked like an identifier, and why it is not one"
+accord scan pii tickets.jsonl --field body --explain"
 )]
 pub struct PiiArgs {
     /// Files or folders (recursively): plain text, .jsonl, .csv, .tsv, .parquet, optionally .gz or .zst.
