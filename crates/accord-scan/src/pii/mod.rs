@@ -1190,6 +1190,8 @@ impl PhoneCandidate<'_> {
 /// Words that label a phone number when they stand just before it (after
 /// [`PHONE_CONNECTORS`] and `:`, `：`, `.`, `#`, `=`, `(` or spaces). ASCII
 /// words are matched in any case and as whole words (`hotel` is no `tel`).
+/// Words that label identifiers of other things as often (`contact`, `no.`,
+/// `ID`) are not here: `contact 1234567` may be a record number.
 const PHONE_LABELS: &[&str] = &[
     "tel",
     "telephone",
@@ -1200,7 +1202,6 @@ const PHONE_LABELS: &[&str] = &[
     "fax",
     "call",
     "hotline",
-    "contact",
     "电话",
     "手机",
     "座机",
