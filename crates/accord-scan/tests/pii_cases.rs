@@ -152,3 +152,100 @@ fn with_kinds_filters() {
     let kinds: Vec<Kind> = only.find(text).iter().map(|f| f.kind).collect();
     assert_eq!(kinds, [Kind::PaymentCard, Kind::IpAddress]);
 }
+
+/// Random text made of the pieces identifiers, labels and separators are
+/// made of never makes `find` or `explain` panic, and their spans are in
+/// order, within the text and on character boundaries.
+#[test]
+fn random_pieces_never_panic() {
+    const PIECES: &[&str] = &[
+        "0",
+        "1",
+        "2",
+        "3",
+        "5",
+        "8",
+        "9",
+        "00",
+        "86",
+        "138",
+        "0755",
+        "021",
+        "4111",
+        "1234",
+        "5678",
+        "X",
+        "x",
+        " ",
+        "  ",
+        "-",
+        ".",
+        "(",
+        ")",
+        "+",
+        "@",
+        ":",
+        "::",
+        "#",
+        "：",
+        "（",
+        "电话",
+        "手机号",
+        "號",
+        "tel",
+        "Tel.",
+        "call me at",
+        "SSN",
+        "passport",
+        "护照",
+        "IBAN",
+        "GB82",
+        "gb82",
+        "west",
+        "WEST",
+        "DE89",
+        "E",
+        "G",
+        "MA",
+        "abc",
+        "中",
+        "\u{3000}",
+        "\n",
+        "é",
+        "a@b.cn",
+        "2001:db8",
+        "信用代码",
+    ];
+    let detector = Detector::new().expect("detector");
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..20_000 {
+        let n = (next() % 24) as usize;
+        let text: String = (0..n)
+            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+            .collect();
+        let mut at = 0;
+        for f in detector.find(&text) {
+            assert!(
+                f.start >= at && f.start < f.end && f.end <= text.len(),
+                "{text:?}: {f:?}"
+            );
+            assert!(text.is_char_boundary(f.start) && text.is_char_boundary(f.end));
+            at = f.end;
+        }
+        let mut at = 0;
+        for i in detector.explain(&text) {
+            assert!(
+                i.start >= at && i.start < i.end && i.end <= text.len(),
+                "{text:?}: {i:?}"
+            );
+            assert!(text.is_char_boundary(i.start) && text.is_char_boundary(i.end));
+            at = i.end;
+        }
+    }
+}
