@@ -289,23 +289,22 @@ fn diagnose_code(text: &str, start: usize, end: usize, out: &mut Vec<Ignored>) {
         }
     }
     let country = [token[0].to_ascii_uppercase(), token[1].to_ascii_uppercase()];
-    match validate::iban_length(&country) {
-        Some(length) => match stops.iter().find(|&&(_, c)| c == length) {
-            Some(&(stop, _)) => push(stop, Kind::Iban, Reason::CheckDigit),
-            None => {
-                let stop = stops
-                    .iter()
-                    .rev()
-                    .find(|&&(_, c)| c < length)
-                    .or(stops.first())
-                    .map_or(end, |&(stop, _)| stop);
-                if characters >= 15 {
-                    push(stop, Kind::Iban, Reason::WrongLength);
-                }
-            }
-        },
-        // A country without IBANs: letters and digits such as `ID110101...`
-        // resemble an IBAN too little to be worth a line.
+    // A country without IBANs: letters and digits such as `ID110101...`
+    // resemble an IBAN too little to be worth a line.
+    let Some(length) = validate::iban_length(&country) else {
+        return;
+    };
+    match stops.iter().find(|&&(_, c)| c == length) {
+        Some(&(stop, _)) => push(stop, Kind::Iban, Reason::CheckDigit),
+        None if characters >= 15 => {
+            let stop = stops
+                .iter()
+                .rev()
+                .find(|&&(_, c)| c < length)
+                .or(stops.first())
+                .map_or(end, |&(stop, _)| stop);
+            push(stop, Kind::Iban, Reason::WrongLength);
+        }
         None => {}
     }
 }

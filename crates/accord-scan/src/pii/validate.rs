@@ -60,7 +60,7 @@ pub fn card_issued(digits: &[u8]) -> bool {
         prefix >= low && prefix <= high && (usize::from(min)..=usize::from(max)).contains(&len)
     });
     // Visa issues 13, 16 and 19 digits only.
-    issued && !(digits[0] == b'4' && !matches!(len, 13 | 16 | 19))
+    issued && (digits[0] != b'4' || matches!(len, 13 | 16 | 19))
 }
 
 fn decimal_width(mut v: u32) -> usize {
