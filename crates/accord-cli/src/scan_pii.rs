@@ -958,7 +958,8 @@ fn render_file(out: &mut String, s: &FileSummary) {
     }
 }
 
-/// Where a value is: `record 8, body` for structured input, `byte 1234` for text.
+/// Where a value is: `record 8, body, byte 4` for structured input (the byte
+/// within the field), `byte 1234` for text.
 fn place(record: Option<u64>, field: Option<&str>, offset: u64) -> String {
     match (record, field) {
         (Some(record), Some(field)) => format!("record {record}, {field}, byte {offset}"),
