@@ -364,7 +364,7 @@ impl Detector {
 
 /// Bytes that can appear in a candidate other than a space: ASCII letters,
 /// digits and `._%+-@:()`.
-const TOKEN: [bool; 256] = {
+static TOKEN: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {
@@ -381,7 +381,7 @@ const TOKEN: [bool; 256] = {
 
 /// Every kind holds a digit or an `@` (IPv6 addresses without any digit are
 /// not reported), so the search skips ahead to those bytes.
-const TRIGGER: [bool; 256] = {
+static TRIGGER: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {
@@ -621,16 +621,11 @@ fn iban_end(bytes: &[u8], start: usize, end: usize) -> Option<usize> {
             count += 1;
         }
     }
-    // The longest candidate first.
-    for &(stop, characters) in stops[..count].iter().rev() {
-        if characters < 15 {
-            return None;
-        }
-        if validate::iban(&compact[..characters]) {
-            return Some(stop);
-        }
-    }
-    None
+    // Only the stop with as many characters as the country's IBANs have can
+    // end one.
+    let length = validate::iban_length(compact.get(..2)?)?;
+    let &(stop, _) = stops[..count].iter().find(|&&(_, c)| c == length)?;
+    validate::iban(&compact[..length]).then_some(stop)
 }
 
 fn passport_shape(token: &[u8]) -> bool {
@@ -1231,11 +1226,37 @@ const PHONE_CONNECTORS: &[&str] = &[
 /// How many connectors may stand between a label and its number.
 const MAX_CONNECTORS: usize = 3;
 
+/// The last bytes of [`PHONE_LABELS`] and [`PHONE_CONNECTORS`] (ASCII in
+/// lower case): most numbers follow a word that ends otherwise, and are
+/// answered without comparing words.
+static LABEL_ENDS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut list = 0;
+    while list < 2 {
+        let words = if list == 0 {
+            PHONE_LABELS
+        } else {
+            PHONE_CONNECTORS
+        };
+        let mut i = 0;
+        while i < words.len() {
+            let word = words[i].as_bytes();
+            table[word[word.len() - 1].to_ascii_lowercase() as usize] = true;
+            i += 1;
+        }
+        list += 1;
+    }
+    table
+};
+
 /// Whether a phone label stands just before `at`.
 fn phone_label_before(bytes: &[u8], at: usize) -> bool {
     let floor = at.saturating_sub(CONTEXT_BYTES);
     let mut at = skip_label_filler(bytes, floor, at);
     for _ in 0..=MAX_CONNECTORS {
+        if at == 0 || !LABEL_ENDS[bytes[at - 1].to_ascii_lowercase() as usize] {
+            return false;
+        }
         if PHONE_LABELS
             .iter()
             .any(|w| word_before(bytes, floor, at, w))
