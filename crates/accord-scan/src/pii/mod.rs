@@ -337,10 +337,15 @@ impl Detector {
             if end - start < 7 && !bytes[start..end].iter().any(|&b| b == b'@' || b == b':') {
                 continue;
             }
+            // Most islands are digits and separators, which are a candidate
+            // whole: no search needed.
+            let mut at = start;
+            if digit_island(&bytes[start..end]) {
+                at = classify(text, start, end, out);
+            }
             // Search the island only; look-around still sees the bytes around it.
             // Most candidates start where the search does, and an anchored
             // search finds them without the reverse scan an unanchored one needs.
-            let mut at = start;
             while at < end {
                 let input = Input::new(text).range(at..end);
                 let found = self
@@ -360,6 +365,36 @@ impl Detector {
             });
         }
     }
+}
+
+/// Whether an island is digits joined by single spaces, hyphens or dots
+/// (and perhaps a final `X`): then the digit branch of [`CANDIDATES`] matches
+/// it whole, as an anchored search would find. Not when its first group has
+/// 18 digits and more follow, which the credit-code branch takes alone.
+fn digit_island(island: &[u8]) -> bool {
+    let body = match island {
+        [body @ .., b'X' | b'x'] => body,
+        _ => island,
+    };
+    let (Some(first), Some(last)) = (body.first(), body.last()) else {
+        return false;
+    };
+    if !first.is_ascii_digit() || !last.is_ascii_digit() {
+        return false;
+    }
+    let mut first_group = None;
+    let mut previous_digit = true;
+    for (i, &b) in body.iter().enumerate() {
+        if b.is_ascii_digit() {
+            previous_digit = true;
+        } else if matches!(b, b' ' | b'-' | b'.') && previous_digit {
+            first_group.get_or_insert(i);
+            previous_digit = false;
+        } else {
+            return false;
+        }
+    }
+    first_group != Some(18)
 }
 
 /// Bytes that can appear in a candidate other than a space: ASCII letters,
@@ -1356,6 +1391,52 @@ mod tests {
     #[test]
     fn candidate_pattern_compiles() {
         assert!(Regex::new(CANDIDATES).is_ok());
+    }
+
+    /// An island `digit_island` accepts is what an anchored search of the
+    /// candidate pattern finds, whole.
+    #[test]
+    fn digit_islands_are_the_candidates_a_search_finds() {
+        let regex = Regex::new(CANDIDATES).expect("pattern");
+        let pieces: [&[u8]; 10] = [
+            b"1",
+            b"23",
+            b"4567",
+            b"123456789012345678",
+            b" ",
+            b"-",
+            b".",
+            b"X",
+            b"x",
+            b"0",
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut accepted = 0;
+        for _ in 0..50_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let n = 1 + (state % 9) as usize;
+            let mut island = Vec::new();
+            for k in 0..n {
+                island.extend_from_slice(pieces[((state >> (6 * k)) % 10) as usize]);
+            }
+            if !digit_island(&island) {
+                continue;
+            }
+            accepted += 1;
+            // The island as the detector sees it: a non-word byte on either side.
+            let mut text = b"\xE3\x80\x82".to_vec();
+            text.extend_from_slice(&island);
+            text.extend_from_slice(b"\xE3\x80\x82");
+            let text = std::str::from_utf8(&text).expect("utf-8");
+            let input = Input::new(text)
+                .range(3..3 + island.len())
+                .anchored(Anchored::Yes);
+            let found = regex.search(&input).map(|m| (m.start(), m.end()));
+            assert_eq!(found, Some((3, 3 + island.len())), "{text:?}");
+        }
+        assert!(accepted > 5_000, "{accepted}");
     }
 
     #[test]
