@@ -506,12 +506,16 @@ fn classify(text: &str, start: usize, end: usize, out: &mut Vec<Finding>) -> usi
     let bytes = text.as_bytes();
     let token = &bytes[start..end];
     let final_x = matches!(token.last(), Some(b'X' | b'x'));
-    let letters = token[..token.len() - usize::from(final_x)]
-        .iter()
-        .any(u8::is_ascii_alphabetic);
-    if token.contains(&b'@') {
+    // One pass over the token for what decides its class.
+    let (mut at_sign, mut colon, mut letters) = (false, false, false);
+    for &b in &token[..token.len() - usize::from(final_x)] {
+        at_sign |= b == b'@';
+        colon |= b == b':';
+        letters |= b.is_ascii_alphabetic();
+    }
+    if at_sign {
         classify_email(text, start, end, out);
-    } else if token.contains(&b':') {
+    } else if colon {
         // An address that ends a sentence leaves its full stop out.
         let trimmed = start + token.iter().rposition(|&b| b != b'.').map_or(0, |p| p + 1);
         let colon_after = end < bytes.len() && bytes[end] == b':';
@@ -693,17 +697,21 @@ fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
+fn contains(haystack: &str, needle: &str) -> bool {
+    memchr::memmem::find(haystack.as_bytes(), needle.as_bytes()).is_some()
+}
+
 fn passport_context(text: &str, start: usize) -> bool {
     let window = window_before(text, start);
-    window.contains("护照")
-        || window.contains("護照")
+    contains(window, "护照")
+        || contains(window, "護照")
         || contains_ignore_ascii_case(window, "passport")
 }
 
 fn uscc_context(text: &str, start: usize) -> bool {
     let window = window_before(text, start);
-    window.contains("信用代码")
-        || window.contains("信用代碼")
+    contains(window, "信用代码")
+        || contains(window, "信用代碼")
         || contains_ignore_ascii_case(window, "credit code")
         || contains_ignore_ascii_case(window, "uscc")
 }
@@ -713,8 +721,8 @@ fn ssn_context(text: &str, start: usize) -> bool {
     ["ssn", "social security", "ss#", "ss no"]
         .iter()
         .any(|w| contains_ignore_ascii_case(window, w))
-        || window.contains("社会安全号")
-        || window.contains("社會安全號")
+        || contains(window, "社会安全号")
+        || contains(window, "社會安全號")
 }
 
 /// One digit group of a numeric token, with what precedes it.
