@@ -485,7 +485,10 @@ const UNASSIGNED_MOBILE: &[&str] = &[
 fn cn_landline(rng: &mut Rng, valid: bool) -> String {
     let (area, subscriber) = match rng.below(3) {
         0 => (
-            format!("0{}", rng.pick(&["10", "20", "21", "22", "23", "24", "25", "27", "28", "29"])),
+            format!(
+                "0{}",
+                rng.pick(&["10", "20", "21", "22", "23", "24", "25", "27", "28", "29"])
+            ),
             format!("{}{}", rng.range(2, 9), rng.digits(7)),
         ),
         1 => (
