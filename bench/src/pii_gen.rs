@@ -3,9 +3,14 @@
 //!
 //! Writes `DIR/corpus.txt` (lines of about 100-600 bytes), `DIR/truth.jsonl`
 //! (`{"offset", "length", "kind"}` in bytes of the corpus, one per planted
-//! identifier, kinds as CONTRACT.md §7) and `DIR/lookalikes.jsonl` (the same
-//! for strings planted to *look* like a kind but failing its check digit,
-//! range or layout: a finding there is a false positive). The same seed gives
+//! identifier, kinds as CONTRACT.md §7, and `"form"` for the forms issue 9
+//! added, so that recall on them is measured apart: `labeled-unassigned`,
+//! phone numbers right after a phone label whose prefix or area code is not
+//! assigned; `cn-landline`, Chinese landlines with or without a label;
+//! `iban-loose`, IBANs in lower case, with hyphens or irregular spacing) and
+//! `DIR/lookalikes.jsonl` (the same for strings planted to *look* like a kind
+//! but failing its check digit, range or layout, without a label that would
+//! make them one: a finding there is a false positive). The same seed gives
 //! the same bytes, and a shorter corpus is a prefix of a longer one.
 //!
 //! The values are made valid by construction (check digits, Luhn, MOD 97,
@@ -385,16 +390,42 @@ fn iban(rng: &mut Rng) -> (String, String, String) {
     (country.to_string(), format!("{check:02}"), bban)
 }
 
-fn iban_layout(rng: &mut Rng, compact: &str) -> String {
-    if rng.chance(50) {
-        return compact.to_string();
+/// An IBAN as people write it, and `Some("iban-loose")` for the forms
+/// issue 9 added: lower case, hyphens, groups of any length.
+fn iban_layout(rng: &mut Rng, compact: &str) -> (String, Option<&'static str>) {
+    let fours = |sep: &str| {
+        compact
+            .as_bytes()
+            .chunks(4)
+            .map(|c| std::str::from_utf8(c).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
+    match rng.below(6) {
+        0 | 1 => (compact.to_string(), None),
+        2 | 3 => (fours(" "), None),
+        4 => (fours(" ").to_lowercase(), Some("iban-loose")),
+        _ if rng.chance(50) => (fours("-"), Some("iban-loose")),
+        _ => {
+            // Groups of 2 to 8 characters, the first holding country and check digits.
+            let mut out = String::new();
+            let mut at = 0;
+            while at < compact.len() {
+                let width = if at == 0 {
+                    rng.range(4, 8) as usize
+                } else {
+                    rng.range(2, 8) as usize
+                };
+                let end = (at + width).min(compact.len());
+                if at > 0 {
+                    out.push(' ');
+                }
+                out.push_str(&compact[at..end]);
+                at = end;
+            }
+            (out, Some("iban-loose"))
+        }
     }
-    compact
-        .as_bytes()
-        .chunks(4)
-        .map(|c| std::str::from_utf8(c).unwrap_or_default())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn cn_mobile(rng: &mut Rng) -> String {
@@ -422,8 +453,100 @@ fn nanp(rng: &mut Rng) -> (String, String, String) {
     (area, exchange, rng.digits(4))
 }
 
-fn phone(rng: &mut Rng) -> String {
-    match rng.below(10) {
+/// Phone labels as people write them before a number.
+const PHONE_LABELS_EN: &[&str] = &[
+    "call ",
+    "Tel: ",
+    "tel. ",
+    "phone ",
+    "Phone number: ",
+    "mobile: ",
+    "call me at ",
+    "fax ",
+];
+const PHONE_LABELS_ZH: &[&str] = &[
+    "电话：",
+    "手机号 ",
+    "联系电话：",
+    "座机：",
+    "手机号码：",
+    "電話 ",
+    "传真：",
+];
+
+/// Mobile prefixes no Chinese operator has been assigned.
+const UNASSIGNED_MOBILE: &[&str] = &[
+    "120", "121", "122", "123", "124", "125", "126", "127", "128", "129", "140", "141", "142",
+    "143", "144", "154", "160", "161", "163", "164", "168", "169", "179", "194",
+];
+
+/// A Chinese landline in one of the ways it is written; `None` for the
+/// subscriber to break a rule (starting with 0 or 1) or an area code not in use.
+fn cn_landline(rng: &mut Rng, valid: bool) -> String {
+    let (area, subscriber) = match rng.below(3) {
+        0 => (
+            format!(
+                "0{}",
+                rng.pick(&["10", "20", "21", "22", "23", "24", "25", "27", "28", "29"])
+            ),
+            format!("{}{}", rng.range(2, 9), rng.digits(7)),
+        ),
+        1 => (
+            format!("0{}", rng.range(310, 999)),
+            format!("{}{}", rng.range(2, 9), rng.digits(7)),
+        ),
+        _ => (
+            format!("0{}", rng.range(310, 999)),
+            format!("{}{}", rng.range(2, 9), rng.digits(6)),
+        ),
+    };
+    let (area, subscriber) = if valid {
+        (area, subscriber)
+    } else if rng.chance(50) {
+        // An area code from 1 other than 10: not in use.
+        (format!("01{}", rng.range(1, 9)), subscriber)
+    } else {
+        (area, format!("{}{}", rng.range(0, 1), &subscriber[1..]))
+    };
+    let split = |s: &str| -> String {
+        let half = s.len() / 2;
+        format!("{} {}", &s[..half], &s[half..])
+    };
+    match rng.below(4) {
+        0 => format!("{area}-{subscriber}"),
+        1 => format!("({area}) {}", split(&subscriber)),
+        2 => format!("{area} {}", split(&subscriber)),
+        _ => format!("+86 {} {}", &area[1..], split(&subscriber)),
+    }
+}
+
+/// A real phone number: the value, its issue-9 form if it has one, and
+/// whether it needs a phone label before it.
+fn phone(rng: &mut Rng) -> (String, Option<&'static str>, bool) {
+    let form = match rng.below(14) {
+        10 => {
+            let prefix = *rng.pick(UNASSIGNED_MOBILE);
+            let value = if rng.chance(50) {
+                format!("{prefix}{}", rng.digits(8))
+            } else {
+                format!("{prefix}-{}-{}", rng.digits(4), rng.digits(4))
+            };
+            return (value, Some("labeled-unassigned"), true);
+        }
+        11 => {
+            let area = *rng.pick(&["123", "111", "911", "155", "011"]);
+            let value = if rng.chance(50) {
+                format!("{area}-{}-{}", rng.range(200, 999), rng.digits(4))
+            } else {
+                format!("({area}) {}-{}", rng.range(200, 999), rng.digits(4))
+            };
+            return (value, Some("labeled-unassigned"), true);
+        }
+        12 => return (cn_landline(rng, true), Some("cn-landline"), true),
+        13 => return (cn_landline(rng, true), Some("cn-landline"), false),
+        n => n,
+    };
+    let value = match form {
         0..=2 => cn_mobile(rng),
         3 => {
             let m = cn_mobile(rng);
@@ -461,13 +584,14 @@ fn phone(rng: &mut Rng) -> String {
             0 => format!("+81 3 {} {}", rng.digits(4), rng.digits(4)),
             1 => format!("+81 90 {} {}", rng.digits(4), rng.digits(4)),
             _ => {
-                // Ten bare digits: a real NANP number that Accord leaves
-                // alone on purpose (too often an order number); a miss it owns.
+                // Ten bare digits: a real NANP number, found only because a
+                // phone label stands before it (alone, too often an order number).
                 let (a, e, l) = nanp(rng);
                 format!("{a}{e}{l}")
             }
         },
-    }
+    };
+    (value, None, true)
 }
 
 fn email(rng: &mut Rng) -> String {
@@ -528,12 +652,13 @@ fn ipv6(rng: &mut Rng) -> String {
 }
 
 /// One planted identifier: its context before, the value, whether it is real
-/// (`Some(kind)`) or a look-alike of a kind.
+/// (`Some(kind)`) or a look-alike of a kind, and its issue-9 form if any.
 struct Plant {
     before: String,
     value: String,
     kind: &'static str,
     real: bool,
+    form: Option<&'static str>,
 }
 
 fn plant(rng: &mut Rng) -> Plant {
@@ -547,18 +672,37 @@ fn plant(rng: &mut Rng) -> Plant {
     };
     let real = rng.chance(80);
     let kind_index = rng.below(9);
+    let mut form = None;
     let (kind, before, value) = match (kind_index, real) {
         (0, _) => ("email", ctx("contact ", "邮箱："), email(rng)),
-        (1, true) => ("phone", ctx("call ", "电话："), phone(rng)),
+        (1, true) => {
+            let (value, phone_form, labeled) = phone(rng);
+            form = phone_form;
+            let before = match (phone_form, labeled) {
+                (None, _) => ctx("call ", "电话："),
+                (Some(_), true) if zh => rng.pick(PHONE_LABELS_ZH).to_string(),
+                (Some(_), true) => rng.pick(PHONE_LABELS_EN).to_string(),
+                (Some(_), false) => ctx("office ", "办公室 "),
+            };
+            ("phone", before, value)
+        }
         (1, false) => {
-            // NANP shapes with an area code that does not exist (1xx, N11).
-            let value = format!(
-                "{}-{}-{}",
-                rng.pick(&["123", "011", "111", "911"]),
-                rng.range(200, 999),
-                rng.digits(4)
-            );
-            ("phone", ctx("call ", "电话："), value)
+            // Phone shapes that fail the numbering plan, with no phone label
+            // before them (a label would make them phone numbers): NANP area
+            // codes that do not exist (1xx, N11), Chinese mobile prefixes not
+            // assigned, landlines with an area code not in use or a
+            // subscriber number from 0 or 1.
+            let value = match rng.below(4) {
+                0 | 1 => format!(
+                    "{}-{}-{}",
+                    rng.pick(&["123", "011", "111", "911"]),
+                    rng.range(200, 999),
+                    rng.digits(4)
+                ),
+                2 => format!("{}{}", rng.pick(UNASSIGNED_MOBILE), rng.digits(8)),
+                _ => cn_landline(rng, false),
+            };
+            ("phone", ctx("ref ", "编号 "), value)
         }
         (2, true) => (
             "cn-resident-id",
@@ -663,20 +807,15 @@ fn plant(rng: &mut Rng) -> Plant {
         }
         (7, true) => {
             let (country, check, bban) = iban(rng);
-            (
-                "iban",
-                ctx("IBAN ", "账户 "),
-                iban_layout(rng, &format!("{country}{check}{bban}")),
-            )
+            let (value, iban_form) = iban_layout(rng, &format!("{country}{check}{bban}"));
+            form = iban_form;
+            ("iban", ctx("IBAN ", "账户 "), value)
         }
         (7, false) => {
             let (country, check, bban) = iban(rng);
             let wrong: u32 = check.parse::<u32>().unwrap_or(2) % 96 + 3;
-            (
-                "iban",
-                ctx("IBAN ", "账户 "),
-                iban_layout(rng, &format!("{country}{wrong:02}{bban}")),
-            )
+            let (value, _) = iban_layout(rng, &format!("{country}{wrong:02}{bban}"));
+            ("iban", ctx("IBAN ", "账户 "), value)
         }
         (_, true) => {
             let value = if rng.chance(75) { ipv4(rng) } else { ipv6(rng) };
@@ -700,6 +839,7 @@ fn plant(rng: &mut Rng) -> Plant {
         value,
         kind,
         real,
+        form,
     }
 }
 
@@ -726,7 +866,7 @@ fn main() -> anyhow::Result<()> {
     let mut line = String::new();
     while written < target {
         line.clear();
-        let mut marks: Vec<(usize, usize, &'static str, bool)> = Vec::new();
+        let mut marks: Vec<(usize, usize, &'static str, bool, Option<&'static str>)> = Vec::new();
         let sentences = rng.range(1, 4);
         for _ in 0..sentences {
             if rng.chance(50) {
@@ -740,7 +880,7 @@ fn main() -> anyhow::Result<()> {
                     line.push_str(&p.before);
                     let start = line.len();
                     line.push_str(&p.value);
-                    marks.push((start, p.value.len(), p.kind, p.real));
+                    marks.push((start, p.value.len(), p.kind, p.real, p.form));
                     line.push_str(if rng.chance(50) { ". " } else { "，" });
                 }
                 5 | 6 => {
@@ -751,13 +891,17 @@ fn main() -> anyhow::Result<()> {
             }
         }
         line.push('\n');
-        for (start, length, kind, real) in marks {
+        for (start, length, kind, real, form) in marks {
             let mut record = String::new();
             let _ = write!(
                 record,
-                "{{\"offset\":{},\"length\":{length},\"kind\":\"{kind}\"}}",
+                "{{\"offset\":{},\"length\":{length},\"kind\":\"{kind}\"",
                 written + start
             );
+            if let Some(form) = form {
+                let _ = write!(record, ",\"form\":\"{form}\"");
+            }
+            record.push('}');
             if real {
                 planted += 1;
                 writeln!(truth, "{record}")?;

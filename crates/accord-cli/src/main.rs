@@ -2,6 +2,7 @@
 
 mod attest;
 mod audit_fairness;
+mod bad_rows;
 mod commands;
 mod input;
 mod interactive;

@@ -21,6 +21,7 @@ use accord_scan::keywords::{
     ScanReport, Taxonomy,
 };
 
+use crate::bad_rows::{self, MaxBadRows};
 use crate::output::{Diagnostics, emit, write_atomically};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -45,6 +46,10 @@ value for JSONL, CSV and Parquet).
 Items: a non-empty line of plain text, or a record of JSONL, CSV or Parquet with text in the \
 scanned fields. A source is a file, or the value of --source-field; a source with more than 5% of its items hit is flagged \
 (TC260-003 clause 5.1: do not use it).
+
+Rows of JSON lines, CSV and Parquet that are malformed are rejected: they are named on stderr and in the evidence, \
+the rest is scanned and every output written, and the command then exits 2 unless --max-bad-rows allows them. \
+An input that cannot be read is reported the same way.
 
 Examples:
   accord scan keywords corpus/ --list library.txt --taxonomy tc260-003
@@ -100,6 +105,11 @@ pub struct KeywordArgs {
     /// How many of the most frequent keywords the summary lists.
     #[arg(long, value_name = "N", default_value_t = 20)]
     top: usize,
+    /// Malformed rows of JSON lines, CSV and Parquet to accept, in all inputs together: a
+    /// number, or a percentage of the rows read such as 0.5%. Beyond it (by default, any)
+    /// the command exits 2 after writing its outputs, and the evidence does not pass.
+    #[arg(long, value_name = "N|P%", default_value_t = MaxBadRows::default())]
+    max_bad_rows: MaxBadRows,
     /// Worker threads (default: the number of cores).
     #[arg(long, value_name = "N", hide = true)]
     threads: Option<usize>,
@@ -177,7 +187,9 @@ pub fn run(args: KeywordArgs) -> anyhow::Result<ExitCode> {
         out.finish()?;
     }
 
-    let failed = report_problems(&report);
+    let rows = RowCheck::new(&report, args.max_bad_rows);
+    let unreadable = report_problems(&report, &rows);
+    let failed = unreadable || !rows.allowed;
     let summary = Summary::new(&list, taxonomy.as_ref(), &report, &args);
     if let Some(path) = &args.sample_out {
         let mut text = String::new();
@@ -192,7 +204,7 @@ pub fn run(args: KeywordArgs) -> anyhow::Result<ExitCode> {
         write_atomically(path, text.as_bytes())?;
     }
     if let Some(path) = &args.evidence {
-        let evidence = evidence(&summary, &inputs, &args.lists, failed)?;
+        let evidence = evidence(&summary, &inputs, &args.lists, &rows)?;
         let mut text = serde_json::to_string_pretty(&evidence)?;
         text.push('\n');
         write_atomically(path, text.as_bytes())?;
@@ -208,6 +220,7 @@ pub fn run(args: KeywordArgs) -> anyhow::Result<ExitCode> {
             eprintln!("{}", summary.headline());
         }
     }
+    rows.report_total();
     Ok(if failed {
         ExitCode::from(2)
     } else {
@@ -310,29 +323,103 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// Reports unreadable inputs (errors) and what was skipped or replaced
-/// (warnings); whether any input failed.
-fn report_problems(report: &ScanReport) -> bool {
+/// Rows of structured inputs read and rejected, against --max-bad-rows.
+struct RowCheck {
+    allowance: MaxBadRows,
+    /// Rows of JSON lines, CSV and Parquet read, rejected ones included.
+    read: u64,
+    rejected: u64,
+    allowed: bool,
+    /// The first rejected rows: input, line, what was wrong.
+    examples: Vec<(String, u64, String)>,
+}
+
+impl RowCheck {
+    /// How many rejected rows the evidence names.
+    const MAX_EXAMPLES: usize = 100;
+
+    fn new(report: &ScanReport, allowance: MaxBadRows) -> RowCheck {
+        let structured = report
+            .inputs
+            .iter()
+            .filter(|i| i.format != accord_data::Format::Text);
+        let read = structured
+            .clone()
+            .map(|i| i.read.records + i.read.malformed)
+            .sum();
+        let rejected = report.inputs.iter().map(|i| i.read.malformed).sum();
+        let examples = report
+            .inputs
+            .iter()
+            .flat_map(|i| {
+                i.read
+                    .malformed_examples
+                    .iter()
+                    .map(|(line, what)| (i.path.clone(), *line, what.clone()))
+            })
+            .take(Self::MAX_EXAMPLES)
+            .collect();
+        RowCheck {
+            allowance,
+            read,
+            rejected,
+            allowed: allowance.allows(rejected, read),
+            examples,
+        }
+    }
+
+    fn limit(&self) -> u64 {
+        self.allowance.limit(self.read)
+    }
+
+    /// The last word on rejected rows, after the outputs are written.
+    fn report_total(&self) {
+        if self.rejected == 0 {
+            return;
+        }
+        if self.allowed {
+            eprintln!(
+                "{} malformed row{} rejected in all, within {} (at most {} of {} rows); the rest was scanned",
+                thousands(self.rejected),
+                plural_u(self.rejected),
+                self.allowance.flag(),
+                thousands(self.limit()),
+                thousands(self.read)
+            );
+        } else {
+            eprintln!(
+                "{} malformed row{} rejected in all, more than {} allows (at most {} of {} rows); the rest was scanned and the outputs written",
+                thousands(self.rejected),
+                plural_u(self.rejected),
+                self.allowance.flag(),
+                thousands(self.limit()),
+                thousands(self.read)
+            );
+            eprintln!("{}", bad_rows::HINT);
+        }
+    }
+}
+
+/// Reports unreadable inputs and rejected rows (errors, or warnings when
+/// --max-bad-rows allows them) and replaced bytes (warnings); whether any
+/// input could not be read.
+fn report_problems(report: &ScanReport, rows: &RowCheck) -> bool {
     let mut failed = false;
+    let level = if rows.allowed { "warning" } else { "error" };
     for input in &report.inputs {
         if let Some(error) = &input.error {
             eprintln!("error: {error}; skipped");
             failed = true;
         }
         if input.read.malformed > 0 {
-            let examples = input
-                .read
-                .malformed_examples
-                .iter()
-                .take(3)
-                .map(|(row, what)| format!("row {row}: {what}"))
-                .collect::<Vec<_>>()
-                .join("; ");
             eprintln!(
-                "warning: {}: {} malformed record{} skipped ({examples})",
+                "{level}: `{}`: {}",
                 input.path,
-                input.read.malformed,
-                if input.read.malformed == 1 { "" } else { "s" }
+                bad_rows::describe(
+                    input.read.malformed,
+                    input.read.records + input.read.malformed,
+                    &input.read.malformed_examples
+                )
             );
         }
         if input.read.invalid_utf8 > 0 {
@@ -721,10 +808,10 @@ impl<'a> Summary<'a> {
             shown.truncate(TEXT_FILES);
         }
         for input in shown {
-            let status = if input.error.is_some() {
-                "  (not read completely)"
-            } else {
-                ""
+            let status = match (&input.error, input.read.malformed) {
+                (Some(_), _) => "  (not read completely)".to_string(),
+                (None, 0) => String::new(),
+                (None, n) => format!("  ({} malformed row{} rejected)", thousands(n), plural_u(n)),
             };
             let _ = writeln!(
                 out,
@@ -968,7 +1055,7 @@ fn evidence(
     summary: &Summary<'_>,
     inputs: &[Input],
     lists: &[PathBuf],
-    failed: bool,
+    rows: &RowCheck,
 ) -> anyhow::Result<serde_json::Value> {
     let metric = |name: &str| -> Option<f64> {
         match name {
@@ -979,7 +1066,7 @@ fn evidence(
             _ => None,
         }
     };
-    let thresholds: Vec<serde_json::Value> = THRESHOLDS
+    let mut thresholds: Vec<serde_json::Value> = THRESHOLDS
         .iter()
         .map(|(name, op, value, source)| {
             let actual = metric(name);
@@ -987,7 +1074,17 @@ fn evidence(
             json!({"name": name, "op": op, "value": value, "actual": actual, "source": source, "passed": passed})
         })
         .collect();
-    let passed = !failed && thresholds.iter().all(|t| t["passed"] == json!(true));
+    // The scan read what it was given: every input to the end, and no more
+    // rejected rows than allowed.
+    let unreadable = summary
+        .report
+        .inputs
+        .iter()
+        .filter(|i| i.error.is_some())
+        .count();
+    thresholds.push(json!({"name": "unreadable_inputs", "op": "le", "value": 0, "actual": unreadable, "source": "every input read to the end", "passed": unreadable == 0}));
+    thresholds.push(json!({"name": "malformed_records", "op": "le", "value": rows.limit(), "actual": rows.rejected, "source": rows.allowance.flag(), "passed": rows.allowed}));
+    let passed = thresholds.iter().all(|t| t["passed"] == json!(true));
 
     let mut digests = Vec::new();
     // An input that cannot be read has no digest (it was reported and skipped).
@@ -1020,8 +1117,10 @@ fn evidence(
         "sources_over_threshold": over,
         "sources_over_threshold_count": summary.over_threshold().count(),
         "risks_without_keywords": summary.uncovered_risks(),
-        "unreadable_inputs": summary.report.inputs.iter().filter(|i| i.error.is_some()).count(),
-        "malformed_records": summary.report.inputs.iter().map(|i| i.read.malformed).sum::<u64>(),
+        "unreadable_inputs": unreadable,
+        "rows_read": rows.read,
+        "malformed_records": rows.rejected,
+        "malformed_examples": rows.examples.iter().map(|(path, line, what)| json!({"path": path, "line": line, "message": what})).collect::<Vec<_>>(),
         "invalid_utf8": summary.report.inputs.iter().map(|i| i.read.invalid_utf8).sum::<u64>(),
         "method": "Aho-Corasick, leftmost-longest, Unicode case and full-width/half-width folding; an item with a hit does not pass",
     });

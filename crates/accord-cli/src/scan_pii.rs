@@ -23,18 +23,26 @@ use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use accord_data::{Compression, Format, Input, ReadReport, TextOptions, TextUnit};
-use accord_scan::pii::{self, Counts, Detector, Kind, Redaction, ScanTotals, Threshold};
+use accord_scan::pii::{self, Counts, Detector, Kind, Reason, Redaction, ScanTotals, Threshold};
 use anyhow::Context as _;
 use clap::ValueEnum;
 use serde_json::{Value, json};
+
+use crate::bad_rows::{self, MaxBadRows};
 
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Kinds: email, phone, cn-resident-id, cn-uscc, cn-passport, payment-card, us-ssn, iban, ip-address. \
 Each is validated (check digits, checksums, ranges), so look-alikes are not reported. \
+A phone label just before a number (电话, 手机号, tel, phone, mobile, call me at, ...) makes its shape enough, \
+whatever its area code or prefix. \
 Names and postal addresses need named-entity recognition and are not detected.\n\n\
+Rows of JSON lines, CSV and Parquet that are malformed are rejected: they are named on stderr and in the \
+evidence, the rest is scanned and every output written, and the command then exits 2 unless \
+--max-bad-rows allows them.\n\n\
 Examples:\n  accord scan pii corpus/\n  accord scan pii chats.jsonl --field text --format jsonl\n  \
-accord scan pii users.csv --column notes --redact users.redacted.csv\n  accord scan pii data/ --evidence pii-scan.json --fail-on sensitive"
+accord scan pii users.csv --column notes --redact users.redacted.csv\n  accord scan pii data/ --evidence pii-scan.json --fail-on sensitive\n  \
+accord scan pii tickets.jsonl --field body --explain"
 )]
 pub struct PiiArgs {
     /// Files or folders (recursively): plain text, .jsonl, .csv, .tsv, .parquet, optionally .gz or .zst.
@@ -78,6 +86,17 @@ pub struct PiiArgs {
     /// PIPL sensitive category (sensitive: cards, IBANs, identity numbers) is found.
     #[arg(long, value_enum, default_value_t = PiiFailOn::Never)]
     fail_on: PiiFailOn,
+    /// Also list candidates that looked like an identifier but failed its check, with the
+    /// reason (a check digit, a number never issued, a known placeholder such as
+    /// 123-45-6789, ...): counts of every one, and the first N (default 20) as examples.
+    /// Values are masked unless --show-values. With --format jsonl they go to stderr.
+    #[arg(long, value_name = "N", num_args = 0..=1, require_equals = true, default_missing_value = "20")]
+    explain: Option<usize>,
+    /// Malformed rows of JSON lines, CSV and Parquet to accept, in all inputs together: a
+    /// number, or a percentage of the rows read such as 0.5%. Beyond it (by default, any)
+    /// the command exits 2 after writing its outputs, and the evidence does not pass.
+    #[arg(long, value_name = "N|P%", default_value_t = MaxBadRows::default())]
+    max_bad_rows: MaxBadRows,
     /// Worker threads (default: every core).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -118,11 +137,29 @@ struct Sample {
     field: Option<String>,
 }
 
+/// A candidate that looked like an identifier but was not one (with --explain).
+#[derive(Clone, Debug)]
+struct IgnoredSample {
+    kind: Kind,
+    reason: Reason,
+    value: String,
+    offset: u64,
+    length: u64,
+    record: Option<u64>,
+    field: Option<String>,
+}
+
+/// Ignored candidates per kind and reason.
+type IgnoredCounts = BTreeMap<(Kind, Reason), u64>;
+
 /// What a worker found in one batch.
 #[derive(Default)]
 struct BatchResult {
     counts: Counts,
     samples: Vec<Sample>,
+    ignored_counts: IgnoredCounts,
+    /// The first ignored candidates of the batch (at most the --explain limit).
+    ignored: Vec<IgnoredSample>,
     /// Pre-rendered JSON lines (only with --format jsonl).
     lines: String,
     text_bytes: u64,
@@ -149,6 +186,9 @@ struct FileSummary {
     format: Format,
     counts: Counts,
     samples: Vec<Sample>,
+    ignored_counts: IgnoredCounts,
+    /// Examples of ignored candidates, in order; the first --explain N of the whole scan.
+    ignored: Vec<IgnoredSample>,
     report: ReadReport,
     error: Option<String>,
 }
@@ -158,6 +198,8 @@ struct Settings {
     show_values: bool,
     samples: usize,
     jsonl: bool,
+    /// With --explain: how many ignored candidates to show.
+    explain: Option<usize>,
 }
 
 pub fn run(args: PiiArgs) -> anyhow::Result<ExitCode> {
@@ -194,6 +236,7 @@ pub fn run(args: PiiArgs) -> anyhow::Result<ExitCode> {
         show_values: args.show_values,
         samples: args.samples,
         jsonl: args.format == PiiFormat::Jsonl,
+        explain: args.explain,
     };
 
     // Streamed output (text and JSON lines) goes to stdout or a temporary
@@ -208,24 +251,37 @@ pub fn run(args: PiiArgs) -> anyhow::Result<ExitCode> {
                 render_file(&mut text_out, summary);
                 sink.write(text_out.as_bytes())?;
             }
+            (Event::FileDone(summary), PiiFormat::Jsonl) => {
+                // Standard output holds findings only (CONTRACT.md §7).
+                for line in ignored_lines(summary) {
+                    eprintln!("{line}");
+                }
+            }
             _ => {}
         }
         Ok(())
     })?;
 
     let mut totals = ScanTotals::default();
+    let mut ignored = settings.explain.map(|_| IgnoredCounts::new());
     for s in &summaries {
         totals.add_counts(&s.counts);
-        totals.records += s.report.records;
-        totals.bytes += s.report.bytes;
-        totals.invalid_utf8 += s.report.invalid_utf8;
-        totals.malformed_records += s.report.malformed;
+        totals.add_read(&s.display, &s.report, s.format != Format::Text);
+        if let Some(ignored) = &mut ignored {
+            for (key, n) in &s.ignored_counts {
+                *ignored.entry(*key).or_default() += n;
+            }
+        }
         match &s.error {
             None => totals.files_scanned += 1,
             Some(message) => failures.push((s.display.clone(), message.clone())),
         }
     }
+    totals.ignored = ignored;
     totals.files_unreadable = failures.len() as u64;
+    let bad_rows_allowed = args
+        .max_bad_rows
+        .allows(totals.malformed_records, totals.rows_read);
 
     // Redacted copies, for the inputs read to the end.
     if let Some(plan) = &redact_plan {
@@ -250,19 +306,32 @@ pub fn run(args: PiiArgs) -> anyhow::Result<ExitCode> {
         }
     }
 
-    let threshold = match args.fail_on {
-        PiiFailOn::Never => None,
-        PiiFailOn::Any => Some(Threshold {
+    // Every input read, and no more rows rejected than allowed; then --fail-on.
+    let mut thresholds = vec![
+        Threshold {
+            name: "files_unreadable",
+            value: 0,
+            source: "every input read to the end".into(),
+        },
+        Threshold {
+            name: "malformed_records",
+            value: args.max_bad_rows.limit(totals.rows_read),
+            source: args.max_bad_rows.flag(),
+        },
+    ];
+    match args.fail_on {
+        PiiFailOn::Never => {}
+        PiiFailOn::Any => thresholds.push(Threshold {
             name: "findings",
             value: 0,
             source: "--fail-on any".into(),
         }),
-        PiiFailOn::Sensitive => Some(Threshold {
+        PiiFailOn::Sensitive => thresholds.push(Threshold {
             name: "sensitive_findings",
             value: 0,
             source: "--fail-on sensitive (PIPL Art. 28 sensitive personal information)".into(),
         }),
-    };
+    }
     let hit = match args.fail_on {
         PiiFailOn::Never => false,
         PiiFailOn::Any => totals.counts.total() > 0,
@@ -280,7 +349,7 @@ pub fn run(args: PiiArgs) -> anyhow::Result<ExitCode> {
             env!("CARGO_PKG_VERSION"),
             digests,
             &detected,
-            threshold.as_ref(),
+            &thresholds,
         ))
     } else {
         None
@@ -294,7 +363,7 @@ pub fn run(args: PiiArgs) -> anyhow::Result<ExitCode> {
         }
         PiiFormat::Jsonl => {}
         PiiFormat::Json => {
-            let summary = json_summary(&summaries, &totals, &failures, &detected);
+            let summary = json_summary(&summaries, &totals, &failures, &detected, &settings);
             let mut text = serde_json::to_string_pretty(&summary)?;
             text.push('\n');
             sink.write(text.as_bytes())?;
@@ -320,6 +389,9 @@ pub fn run(args: PiiArgs) -> anyhow::Result<ExitCode> {
             "{} input(s) could not be read; the others were scanned",
             failures.len()
         );
+    }
+    report_rejected_rows(&summaries, &totals, args.max_bad_rows, bad_rows_allowed);
+    if !failures.is_empty() || !bad_rows_allowed {
         return Ok(ExitCode::from(2));
     }
     Ok(if hit {
@@ -327,6 +399,45 @@ pub fn run(args: PiiArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Names the rejected rows of each input on stderr: errors when they are more
+/// than --max-bad-rows allows (the run then exits 2), warnings otherwise.
+fn report_rejected_rows(
+    summaries: &[FileSummary],
+    totals: &ScanTotals,
+    allowance: MaxBadRows,
+    allowed: bool,
+) {
+    if totals.malformed_records == 0 {
+        return;
+    }
+    let level = if allowed { "warning" } else { "error" };
+    for s in summaries.iter().filter(|s| s.report.malformed > 0) {
+        let rows = s.report.records + s.report.malformed;
+        eprintln!(
+            "{level}: `{}`: {}",
+            s.display,
+            bad_rows::describe(s.report.malformed, rows, &s.report.malformed_examples)
+        );
+    }
+    let limit = allowance.limit(totals.rows_read);
+    if allowed {
+        eprintln!(
+            "{} malformed row(s) rejected in all, within {} (at most {limit} of {} rows); the rest was scanned",
+            pii::thousands(totals.malformed_records),
+            allowance.flag(),
+            pii::thousands(totals.rows_read)
+        );
+    } else {
+        eprintln!(
+            "{} malformed row(s) rejected in all, more than {} allows (at most {limit} of {} rows); the rest was scanned and the outputs written",
+            pii::thousands(totals.malformed_records),
+            allowance.flag(),
+            pii::thousands(totals.rows_read)
+        );
+        eprintln!("{}", bad_rows::HINT);
+    }
 }
 
 fn parse_kinds(names: &[String]) -> anyhow::Result<Vec<Kind>> {
@@ -367,6 +478,8 @@ fn scan(
             format: i.format,
             counts: Counts::default(),
             samples: Vec::new(),
+            ignored_counts: IgnoredCounts::new(),
+            ignored: Vec::new(),
             report: ReadReport::default(),
             error: None,
         })
@@ -410,13 +523,15 @@ fn scan(
             let paths = &paths;
             scope.spawn(move || {
                 let mut findings = Vec::new();
+                let mut ignored = Vec::new();
                 loop {
                     let job = match rx.lock() {
                         Ok(guard) => guard.recv(),
                         Err(_) => return,
                     };
                     let Ok((file, seq, units)) = job else { return };
-                    let result = scan_batch(settings, &paths[file], &units, &mut findings);
+                    let result =
+                        scan_batch(settings, &paths[file], &units, &mut findings, &mut ignored);
                     if tx.send(Message::Batch { file, seq, result }).is_err() {
                         return;
                     }
@@ -429,6 +544,8 @@ fn scan(
         let mut pending: BTreeMap<(usize, u64), BatchResult> = BTreeMap::new();
         let mut ends: HashMap<usize, (u64, ReadReport, Option<String>)> = HashMap::new();
         let (mut file, mut seq) = (0usize, 0u64);
+        // Ignored examples shown so far, in input order (--explain N bounds the whole scan).
+        let mut ignored_shown = 0usize;
         let mut failed: anyhow::Result<()> = Ok(());
         for message in result_rx {
             if failed.is_err() {
@@ -461,6 +578,14 @@ fn scan(
                             summary.samples.push(sample);
                         }
                     }
+                    for (key, n) in result.ignored_counts {
+                        *summary.ignored_counts.entry(key).or_default() += n;
+                    }
+                    let room = settings.explain.unwrap_or(0).saturating_sub(ignored_shown);
+                    ignored_shown += result.ignored.len().min(room);
+                    summary
+                        .ignored
+                        .extend(result.ignored.into_iter().take(room));
                     progress.advance(result.text_bytes, &summary.display);
                     seq += 1;
                     if !result.lines.is_empty()
@@ -551,11 +676,35 @@ fn scan_batch(
     path_json: &str,
     units: &[TextUnit],
     findings: &mut Vec<pii::Finding>,
+    ignored: &mut Vec<pii::Ignored>,
 ) -> BatchResult {
     let mut result = BatchResult::default();
     let mut taken = [0usize; 9];
     for unit in units {
         result.text_bytes += unit.text.len() as u64;
+        if let Some(limit) = settings.explain {
+            ignored.clear();
+            settings.detector.explain_into(&unit.text, ignored);
+            for i in ignored.iter() {
+                *result.ignored_counts.entry((i.kind, i.reason)).or_default() += 1;
+                if result.ignored.len() < limit {
+                    let value = &unit.text[i.start..i.end];
+                    result.ignored.push(IgnoredSample {
+                        kind: i.kind,
+                        reason: i.reason,
+                        value: if settings.show_values {
+                            value.to_string()
+                        } else {
+                            pii::mask(value)
+                        },
+                        offset: unit.offset + i.start as u64,
+                        length: (i.end - i.start) as u64,
+                        record: unit.record,
+                        field: unit.field.clone(),
+                    });
+                }
+            }
+        }
         findings.clear();
         settings.detector.find_into(&unit.text, findings);
         if findings.is_empty() {
@@ -741,13 +890,18 @@ fn render_file(out: &mut String, s: &FileSummary) {
     if s.report.malformed > 0 {
         let _ = write!(
             out,
-            "; {} malformed records skipped",
-            pii::thousands(s.report.malformed)
+            "; {} malformed {} rejected",
+            pii::thousands(s.report.malformed),
+            if s.report.malformed == 1 {
+                "row"
+            } else {
+                "rows"
+            }
         );
     }
     out.push('\n');
     for (line, message) in s.report.malformed_examples.iter().take(3) {
-        let _ = writeln!(out, "  malformed record at line {line}: {message}");
+        let _ = writeln!(out, "  rejected: line {line}: {message}");
     }
     for kind in Kind::ALL {
         let n = s.counts.get(kind);
@@ -779,6 +933,56 @@ fn render_file(out: &mut String, s: &FileSummary) {
         }
         out.push('\n');
     }
+    if !s.ignored_counts.is_empty() {
+        let counts: Vec<String> = s
+            .ignored_counts
+            .iter()
+            .map(|((kind, reason), n)| format!("{kind} {reason} {}", pii::thousands(*n)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  ignored (looked like identifiers, failed their checks): {}",
+            counts.join(", ")
+        );
+        for i in &s.ignored {
+            let _ = writeln!(
+                out,
+                "    {} {} ({}): {}: {}",
+                i.kind,
+                i.value,
+                place(i.record, i.field.as_deref(), i.offset),
+                i.reason,
+                pii::explanation(i.kind, i.reason)
+            );
+        }
+    }
+}
+
+/// Where a value is: `record 8, body, byte 4` for structured input (the byte
+/// within the field), `byte 1234` for text.
+fn place(record: Option<u64>, field: Option<&str>, offset: u64) -> String {
+    match (record, field) {
+        (Some(record), Some(field)) => format!("record {record}, {field}, byte {offset}"),
+        _ => format!("byte {offset}"),
+    }
+}
+
+/// With --explain and --format jsonl: the ignored examples of one input, for stderr.
+fn ignored_lines(s: &FileSummary) -> Vec<String> {
+    s.ignored
+        .iter()
+        .map(|i| {
+            format!(
+                "ignored: {}: {} {} ({}): {}: {}",
+                s.display,
+                i.kind,
+                i.value,
+                place(i.record, i.field.as_deref(), i.offset),
+                i.reason,
+                pii::explanation(i.kind, i.reason)
+            )
+        })
+        .collect()
 }
 
 fn render_totals(out: &mut String, totals: &ScanTotals, failures: &[(String, String)]) {
@@ -808,6 +1012,23 @@ fn render_totals(out: &mut String, totals: &ScanTotals, failures: &[(String, Str
             );
         }
     }
+    if let Some(ignored) = &totals.ignored {
+        let total: u64 = ignored.values().sum();
+        let _ = writeln!(
+            out,
+            "--explain: {} candidate(s) looked like identifiers but failed their checks and are not findings{}",
+            pii::thousands(total),
+            if total > 0 { ":" } else { "." }
+        );
+        for ((kind, reason), n) in ignored {
+            let _ = writeln!(
+                out,
+                "  {kind} {reason} {}: {}",
+                pii::thousands(*n),
+                pii::explanation(*kind, *reason)
+            );
+        }
+    }
     let _ = writeln!(
         out,
         "Names and postal addresses need named-entity recognition and are not detected."
@@ -819,6 +1040,7 @@ fn json_summary(
     totals: &ScanTotals,
     failures: &[(String, String)],
     detected: &[Kind],
+    settings: &Settings,
 ) -> Value {
     let files: Vec<Value> = summaries
         .iter()
@@ -845,6 +1067,10 @@ fn json_summary(
                 "bytes": s.report.bytes,
                 "invalid_utf8": s.report.invalid_utf8,
                 "malformed_records": s.report.malformed,
+                "malformed_examples": s.report.malformed_examples.iter().map(|(line, what)| {
+                    json!({"line": line, "message": what})
+                }).collect::<Vec<_>>(),
+                "ignored": s.ignored_counts.values().sum::<u64>(),
                 "samples": samples,
             })
         })
@@ -853,12 +1079,41 @@ fn json_summary(
         .iter()
         .map(|(p, m)| json!({"path": p, "message": m}))
         .collect();
-    json!({
+    let mut summary = json!({
         "accord": "pii-scan-summary/v1",
         "files": files,
         "totals": totals.metrics(detected),
         "errors": errors,
-    })
+    });
+    if let (Some(limit), Some(ignored)) = (settings.explain, &totals.ignored) {
+        let examples: Vec<Value> = summaries
+            .iter()
+            .flat_map(|s| s.ignored.iter().map(move |i| (s, i)))
+            .map(|(s, i)| {
+                let mut v = json!({
+                    "path": s.display,
+                    "offset": i.offset,
+                    "length": i.length,
+                    "kind": i.kind.as_str(),
+                    "reason": i.reason.as_str(),
+                    "explanation": pii::explanation(i.kind, i.reason),
+                    "value": i.value,
+                });
+                if let (Some(record), Some(field)) = (i.record, &i.field) {
+                    v["record"] = json!(record);
+                    v["field"] = json!(field);
+                }
+                v
+            })
+            .collect();
+        summary["ignored"] = json!({
+            "total": ignored.values().sum::<u64>(),
+            "counts": pii::ignored_json(ignored),
+            "limit": limit,
+            "examples": examples,
+        });
+    }
+    summary
 }
 
 /// `{path, sha256}` of each input read, digests of the bytes on disk.

@@ -357,6 +357,101 @@ fn folders_and_compressed_files_are_read_and_unreadable_ones_reported() {
     assert_eq!(s["hits"], 4);
 }
 
+/// Issue 9: malformed rows are rejected and named, the rest is scanned and
+/// every output written, then the run exits 2 and the evidence fails, unless
+/// --max-bad-rows allows them.
+#[test]
+fn rejected_rows_fail_the_scan_after_it_writes_everything() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let list = write(dir.path(), "list.txt", "alpha\n");
+    let csv = write(
+        dir.path(),
+        "rows.csv",
+        "id,body\n1,alpha\n2,beta,extra\n3,\"gamma, alpha\"\n",
+    );
+    let lines = write(
+        dir.path(),
+        "rows.jsonl",
+        "{\"body\": \"alpha\"}\n{\"body\": }\n{\"body\": \"clean\"}\n",
+    );
+    let evidence = dir.path().join("kw.json");
+    let hits_file = dir.path().join("hits.jsonl");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "keywords",
+            csv.as_str(),
+            lines.as_str(),
+            "--list",
+            &list,
+            "--format",
+            "jsonl",
+            "--output",
+            hits_file.to_str().expect("utf-8"),
+            "--evidence",
+            evidence.to_str().expect("utf-8"),
+        ];
+        args.extend_from_slice(extra);
+        let o = accord(&args);
+        let e: Value = serde_json::from_str(&std::fs::read_to_string(&evidence).expect("evidence"))
+            .expect("JSON");
+        let hits = std::fs::read_to_string(&hits_file).expect("hits written");
+        std::fs::remove_file(&evidence).expect("rm");
+        (o, e, hits)
+    };
+    let threshold = |e: &Value| -> Value {
+        e["thresholds"]
+            .as_array()
+            .expect("thresholds")
+            .iter()
+            .find(|t| t["name"] == "malformed_records")
+            .cloned()
+            .expect("malformed_records threshold")
+    };
+
+    let (o, e, hits) = run(&[]);
+    assert_code(&o, 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("rows.csv`: 1 of 3 rows rejected: line 3: "),
+        "{err}"
+    );
+    assert!(
+        err.contains("rows.jsonl`: 1 of 3 rows rejected: line 2: "),
+        "{err}"
+    );
+    assert!(err.contains("hint: "), "{err}");
+    // Every good row was scanned: the rows before and after the bad ones.
+    assert_eq!(hits.lines().count(), 3, "{hits}");
+    assert_eq!(e["passed"], false);
+    assert_eq!(e["metrics"]["malformed_records"], 2);
+    assert_eq!(e["metrics"]["rows_read"], 6);
+    assert_eq!(e["metrics"]["malformed_examples"][0]["line"], 3);
+    let t = threshold(&e);
+    assert_eq!(
+        (t["actual"].as_u64(), t["passed"].as_bool()),
+        (Some(2), Some(false))
+    );
+
+    let (o, e, hits) = run(&["--max-bad-rows", "2"]);
+    assert_code(&o, 0);
+    assert!(stderr(&o).contains("warning: "), "{}", stderr(&o));
+    assert_eq!(hits.lines().count(), 3);
+    assert_eq!(threshold(&e)["passed"], true);
+    let (o, e, _) = run(&["--max-bad-rows", "33.3%"]);
+    assert_code(&o, 2);
+    assert_eq!(threshold(&e)["value"], 1);
+
+    // The text summary names them per file.
+    let o = accord(&["scan", "keywords", &csv, "--list", &list]);
+    assert_code(&o, 2);
+    assert!(
+        stdout(&o).contains("(1 malformed row rejected)"),
+        "{}",
+        stdout(&o)
+    );
+}
+
 #[test]
 fn invalid_utf8_empty_files_and_very_long_lines() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -636,9 +731,26 @@ fn evidence_carries_the_metrics_the_cn_ai_rules_check() {
             }
         }
     }
-    let written: std::collections::BTreeSet<(String, String, String)> = evidence["thresholds"]
+    // Besides them, the scan's own: every input read, no rejected rows.
+    let (standard, reading): (Vec<&Value>, Vec<&Value>) = evidence["thresholds"]
         .as_array()
         .expect("thresholds")
+        .iter()
+        .partition(|t| {
+            t["source"]
+                .as_str()
+                .expect("source")
+                .starts_with("TC260-003-2024 clause")
+        });
+    let reading: Vec<(&str, bool)> = reading
+        .iter()
+        .map(|t| (t["name"].as_str().expect("name"), t["passed"] == true))
+        .collect();
+    assert_eq!(
+        reading,
+        [("unreadable_inputs", true), ("malformed_records", true)]
+    );
+    let written: std::collections::BTreeSet<(String, String, String)> = standard
         .iter()
         .map(|t| {
             (
@@ -655,15 +767,6 @@ fn evidence_carries_the_metrics_the_cn_ai_rules_check() {
                 .collect()
         };
     assert_eq!(normalise(&written), normalise(&expected));
-    for t in evidence["thresholds"].as_array().expect("thresholds") {
-        assert!(
-            t["source"]
-                .as_str()
-                .expect("source")
-                .starts_with("TC260-003-2024 clause"),
-            "{t}"
-        );
-    }
 
     // `accord assess` takes it: the keyword-library and corpus-source duties are met.
     let o = accord(&[

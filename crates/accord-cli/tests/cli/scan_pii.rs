@@ -88,7 +88,16 @@ fn structured_inputs_carry_record_and_field() {
                  not json 4111111111111111\n\
                  {\"id\":2,\"text\":\"nothing here\"}\n";
     let file = write(dir.path(), "chats.jsonl", lines.as_bytes());
-    let o = accord(&["scan", "pii", s(&file), "--format", "jsonl"]);
+    // The line that is not JSON is rejected (see the next test); allow it here.
+    let o = accord(&[
+        "scan",
+        "pii",
+        s(&file),
+        "--format",
+        "jsonl",
+        "--max-bad-rows",
+        "1",
+    ]);
     assert_code(&o, 0);
     let findings = jsonl(&o);
     assert_eq!(findings.len(), 2, "{findings:?}");
@@ -105,11 +114,13 @@ fn structured_inputs_carry_record_and_field() {
         "text",
         "--format",
         "jsonl",
+        "--max-bad-rows",
+        "1",
     ]));
     assert_eq!(only.len(), 1);
     assert_eq!(only[0]["field"], "text");
 
-    let csv = "name,phone,notes\nA,13812345678,\"card 4111 1111 1111 1111\"\nB,1,2,3\n";
+    let csv = "name,phone,notes\nA,13812345678,\"card 4111 1111 1111 1111\"\n";
     let file = write(dir.path(), "people.csv", csv.as_bytes());
     let o = accord(&[
         "scan",
@@ -126,9 +137,227 @@ fn structured_inputs_carry_record_and_field() {
     assert_eq!(findings[0]["kind"], "payment-card");
     assert_eq!(findings[0]["field"], "notes");
     assert_eq!(findings[0]["record"], 0);
-    // The malformed row is reported, not dropped silently.
-    let text = stdout(&accord(&["scan", "pii", s(&file)]));
-    assert!(text.contains("1 malformed records skipped"), "{text}");
+}
+
+/// Issue 9: a malformed row is rejected, named with its line on stderr, in
+/// the output and in the evidence; the rest is scanned and every output
+/// written; then the run exits 2 and the evidence does not pass, unless
+/// --max-bad-rows allows the rows.
+#[test]
+fn rejected_rows_fail_the_scan_after_it_writes_everything() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = "name,phone,notes\n\
+               A,13812345678,\"card 4111 1111 1111 1111\"\n\
+               B,1,2,3\n\
+               C,13912345678,ok\n\
+               D\n";
+    let file = write(dir.path(), "people.csv", csv.as_bytes());
+    let evidence = dir.path().join("pii.json");
+    let output = dir.path().join("findings.jsonl");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "pii",
+            s(&file),
+            "--format",
+            "jsonl",
+            "--output",
+            s(&output),
+            "--evidence",
+            s(&evidence),
+        ];
+        args.extend_from_slice(extra);
+        let o = accord(&args);
+        let e: Value = serde_json::from_str(&std::fs::read_to_string(&evidence).expect("evidence"))
+            .expect("json");
+        let written = std::fs::read_to_string(&output).expect("findings written");
+        std::fs::remove_file(&evidence).expect("rm");
+        std::fs::remove_file(&output).expect("rm");
+        (o, e, written)
+    };
+    let threshold = |e: &Value, name: &str| -> Value {
+        e["thresholds"]
+            .as_array()
+            .expect("thresholds")
+            .iter()
+            .find(|t| t["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} threshold in {e:#}"))
+    };
+
+    let (o, e, written) = run(&[]);
+    assert_code(&o, 2);
+    let err = stderr(&o);
+    assert!(err.contains("2 of 4 rows rejected: line 3: "), "{err}");
+    assert!(err.contains("line 5: "), "{err}");
+    assert!(err.contains("--max-bad-rows"), "{err}");
+    // The good rows were scanned, before and after the bad one.
+    assert_eq!(written.lines().count(), 3, "{written}");
+    assert_eq!(e["passed"], false);
+    assert_eq!(e["metrics"]["malformed_records"], 2);
+    assert_eq!(e["metrics"]["rows_read"], 4);
+    assert_eq!(e["metrics"]["malformed_examples"][0]["line"], 3);
+    assert_eq!(
+        e["metrics"]["malformed_examples"][1]["path"],
+        Value::from(s(&file))
+    );
+    let t = threshold(&e, "malformed_records");
+    assert_eq!(
+        (t["value"].as_u64(), t["actual"].as_u64()),
+        (Some(0), Some(2))
+    );
+    assert_eq!(t["passed"], false);
+    assert_eq!(threshold(&e, "files_unreadable")["passed"], true);
+
+    // Allowed by count or by share: exit 0, the evidence passes, a warning stays.
+    for allowance in ["2", "50%"] {
+        let (o, e, written) = run(&["--max-bad-rows", allowance]);
+        assert_code(&o, 0);
+        assert!(stderr(&o).contains("warning: "), "{}", stderr(&o));
+        assert_eq!(written.lines().count(), 3);
+        assert_eq!(e["passed"], true, "{e:#}");
+        assert_eq!(threshold(&e, "malformed_records")["value"], 2);
+    }
+    // One row short of the allowance still fails; --fail-on does not hide it.
+    for allowance in ["1", "49.9%"] {
+        let (o, e, _) = run(&["--max-bad-rows", allowance, "--fail-on", "any"]);
+        assert_code(&o, 2);
+        assert_eq!(e["passed"], false);
+    }
+
+    // The text summary says it too, and a bad allowance is bad input.
+    let o = accord(&["scan", "pii", s(&file)]);
+    assert_code(&o, 2);
+    assert!(
+        stdout(&o).contains("2 malformed rows rejected"),
+        "{}",
+        stdout(&o)
+    );
+    let o = accord(&["scan", "pii", s(&file), "--max-bad-rows", "ten"]);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("`ten`"), "{}", stderr(&o));
+
+    // JSON lines too; plain text has no rows to reject.
+    let lines = write(
+        dir.path(),
+        "chats.jsonl",
+        b"{\"text\":\"13812345678\"}\n{\"text\": oops}\n",
+    );
+    let o = accord(&["scan", "pii", s(&lines), "--format", "json"]);
+    assert_code(&o, 2);
+    let summary: Value = serde_json::from_str(&stdout(&o)).expect("summary written");
+    assert_eq!(summary["totals"]["malformed_records"], 1);
+    assert_eq!(summary["files"][0]["malformed_examples"][0]["line"], 2);
+    assert!(
+        stderr(&o).contains("1 of 2 rows rejected: line 2: "),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Issue 9: the example data's SSN 123-45-6789 is no finding, and --explain
+/// says why, with every other candidate that failed its check.
+#[test]
+fn explain_lists_what_was_ignored_and_why() {
+    let data = "examples/data/support-tickets.jsonl";
+    let o = accord(&["scan", "pii", data, "--field", "body", "--format", "jsonl"]);
+    assert_code(&o, 0);
+    let findings = jsonl(&o);
+    assert!(
+        findings.iter().all(|f| f["kind"] != "us-ssn"),
+        "{findings:?}"
+    );
+    // The landline after 电话 in ticket 7 is a phone number.
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["record"] == 6 && f["kind"] == "phone"),
+        "{findings:?}"
+    );
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+
+    let o = accord(&["scan", "pii", data, "--field", "body", "--explain"]);
+    assert_code(&o, 0);
+    let out = stdout(&o);
+    assert!(
+        out.contains("us-ssn 1**-**-***9 (record 8, body, byte 10): known-placeholder: "),
+        "{out}"
+    );
+    assert!(out.contains("payment-card check-digit 1"), "{out}");
+    assert!(!out.contains("123-45-6789 ("), "masked by default:\n{out}");
+    let shown = stdout(&accord(&[
+        "scan",
+        "pii",
+        data,
+        "--field",
+        "body",
+        "--explain",
+        "--show-values",
+    ]));
+    assert!(shown.contains("us-ssn 123-45-6789 (record 8"), "{shown}");
+
+    // JSON: every count, and examples up to the limit asked for.
+    let o = accord(&[
+        "scan",
+        "pii",
+        data,
+        "--field",
+        "body",
+        "--explain=1",
+        "--format",
+        "json",
+    ]);
+    assert_code(&o, 0);
+    let summary: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let ignored = &summary["ignored"];
+    assert_eq!(ignored["total"], 2, "{ignored:#}");
+    let reasons: Vec<(&str, &str)> = ignored["counts"]
+        .as_array()
+        .expect("counts")
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().expect("kind"),
+                c["reason"].as_str().expect("reason"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("payment-card", "check-digit"),
+            ("us-ssn", "known-placeholder")
+        ]
+    );
+    assert_eq!(ignored["examples"].as_array().map(Vec::len), Some(1));
+    assert_eq!(ignored["examples"][0]["record"], 7);
+    assert!(summary["totals"]["counts"]["us-ssn"] == 0);
+
+    // JSON lines: standard output keeps one finding per line; the explanation goes to stderr.
+    let o = accord(&[
+        "scan",
+        "pii",
+        data,
+        "--field",
+        "body",
+        "--explain",
+        "--format",
+        "jsonl",
+    ]);
+    assert_code(&o, 0);
+    assert_eq!(jsonl(&o).len(), findings.len());
+    assert!(
+        stderr(&o).contains("ignored: examples/data/support-tickets.jsonl: us-ssn "),
+        "{}",
+        stderr(&o)
+    );
+
+    // Without --explain, nothing about them, and no `ignored` key.
+    let plain: Value = serde_json::from_str(&stdout(&accord(&[
+        "scan", "pii", data, "--field", "body", "--format", "json",
+    ])))
+    .expect("json");
+    assert!(plain.get("ignored").is_none());
 }
 
 #[test]
@@ -284,7 +513,20 @@ fn evidence_flags_sensitive_categories_and_fail_on() {
     assert_code(&o, 1);
     let e: Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(e["passed"], false);
-    assert_eq!(e["thresholds"][0]["name"], "sensitive_findings");
+    let thresholds: Vec<(&str, bool)> = e["thresholds"]
+        .as_array()
+        .expect("thresholds")
+        .iter()
+        .map(|t| (t["name"].as_str().expect("name"), t["passed"] == true))
+        .collect();
+    assert_eq!(
+        thresholds,
+        [
+            ("files_unreadable", true),
+            ("malformed_records", true),
+            ("sensitive_findings", false)
+        ]
+    );
 
     // The evidence feeds an assessment: China's training-data obligation asks for a pii-scan.
     let o = accord(&[
@@ -314,10 +556,25 @@ fn unreadable_inputs_are_reported_and_skipped() {
     let dir = tempfile::tempdir().expect("tempdir");
     let good = write(dir.path(), "good.txt", TEXT.as_bytes());
     let missing = dir.path().join("missing.txt");
-    let o = accord(&["scan", "pii", s(&missing), s(&good), "--format", "jsonl"]);
+    let evidence = dir.path().join("pii.json");
+    let o = accord(&[
+        "scan",
+        "pii",
+        s(&missing),
+        s(&good),
+        "--format",
+        "jsonl",
+        "--evidence",
+        s(&evidence),
+    ]);
     assert_code(&o, 2);
     assert_eq!(jsonl(&o).len(), 4, "the readable file is still scanned");
     assert!(stderr(&o).contains("missing.txt"), "{}", stderr(&o));
+    let e: Value =
+        serde_json::from_str(&std::fs::read_to_string(&evidence).expect("evidence")).expect("json");
+    assert_eq!(e["passed"], false, "an input not read fails the evidence");
+    assert_eq!(e["thresholds"][0]["name"], "files_unreadable");
+    assert_eq!(e["thresholds"][0]["actual"], 1);
 
     let csv = write(dir.path(), "t.csv", b"name,phone\nA,13812345678\n");
     let o = accord(&["scan", "pii", s(&csv), "--column", "notes"]);

@@ -28,15 +28,25 @@
 //! either side, so pieces of longer numbers and codes are not reported.
 //!
 //! Deliberate limits, for precision: NANP numbers written as ten bare digits
-//! (an order number as often as a phone), bare nine-digit SSNs without "SSN"
-//! or "social security" shortly before, and passport numbers without
-//! "passport" or 护照 shortly before are not reported.
+//! (an order number as often as a phone) and Chinese landlines written as
+//! eleven or twelve bare digits, unless a phone label stands just before
+//! them; bare nine-digit SSNs without "SSN" or "social security" shortly
+//! before, and passport numbers without "passport" or 护照 shortly before are
+//! not reported. A phone label (电话, 手机号, 座机, tel, phone, mobile, cell,
+//! fax, call me at, ...) just before a number also stands in for the
+//! numbering plan: `电话：12812345678` is reported although no operator has
+//! the prefix 128, and `12812345678` alone is not.
+//!
+//! [`Detector::explain`] lists what looked like an identifier but was not
+//! reported, with the reason ([`Reason`]): a check digit that does not
+//! match, a number never issued or a known placeholder such as 123-45-6789.
 //!
 //! Not detected: names and postal addresses (they need named-entity
 //! recognition, which a pattern scanner cannot honestly provide), full-width
 //! digits, 15-digit first-generation resident IDs (no check digit), IPv6
 //! addresses without any digit, and internationalised email domains.
 
+mod explain;
 mod report;
 mod validate;
 
@@ -46,7 +56,10 @@ use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input};
 use serde::{Deserialize, Serialize};
 
-pub use report::{CONTROLS, Counts, Redaction, ScanTotals, Threshold, mask, redact, thousands};
+pub use explain::{Ignored, Reason, explanation};
+pub use report::{
+    CONTROLS, Counts, Redaction, ScanTotals, Threshold, ignored_json, mask, redact, thousands,
+};
 pub use validate::{
     cn_resident_id, cn_uscc, email as valid_email, iban as valid_iban, luhn, payment_card, us_ssn,
 };
@@ -57,9 +70,12 @@ pub use validate::{
 pub enum Kind {
     /// An email address: RFC 5321 local part and domain rules, a 2-24 letter top-level domain.
     Email,
-    /// A phone number: Chinese mobile (operator prefixes, optional +86/0086), NANP
-    /// (area and exchange code rules, written with separators or +1), or any
-    /// international number written with `+` or `00` and a country code in service.
+    /// A phone number: Chinese mobile (operator prefixes, optional +86/0086),
+    /// Chinese landline (area code with its trunk 0, apart or in parentheses),
+    /// NANP (area and exchange code rules, written with separators or +1), or
+    /// any international number written with `+` or `00` and a country code in
+    /// service. Right after a phone label (电话, 手机号, tel, phone, mobile,
+    /// call me at, ...), any number written the way phone numbers are.
     Phone,
     /// A Chinese resident identity number: province code, birth date, GB 11643 check digit.
     CnResidentId,
@@ -73,7 +89,8 @@ pub enum Kind {
     /// A US Social Security number in the ranges issued; bare nine digits only after "SSN" or
     /// "social security".
     UsSsn,
-    /// An IBAN: country, its registered length, and the MOD 97-10 check.
+    /// An IBAN: country, its registered length, and the MOD 97-10 check;
+    /// bare or in groups, with spaces or hyphens, in capitals or lower case.
     Iban,
     /// An IPv4 (octets 0-255, no leading zeros) or IPv6 address.
     IpAddress,
@@ -240,8 +257,11 @@ const CANDIDATES: &str = r"(?x-u)
     [A-Za-z0-9._%+\-]+ @ [A-Za-z0-9\-]+ (?: \. [A-Za-z0-9\-]+ )+
   | # IPv6: hex groups with at least two colons (an embedded IPv4 allowed)
     [0-9A-Fa-f]{0,4} : [0-9A-Fa-f]{0,4} : [0-9A-Fa-f:.]*
-  | # IBAN, printed bare or in groups of four
-    \b [A-Z]{2} [0-9]{2} (?: \x20? [0-9A-Z]{4} )* (?: \x20? [0-9A-Z]{1,4} )? \b
+  | # IBAN: country and check digits, then groups of any length joined by
+    # single spaces or hyphens; in capitals, or in lower case, where a group
+    # without digits has the four letters of a bank code (not `and`, `the`)
+    \b [A-Z]{2} [0-9]{2} (?: [\x20\-]? [0-9A-Z]+ )* \b
+  | \b [a-z]{2} [0-9]{2} (?: [\x20\-]? (?: [a-z]{4} | [0-9a-z]* [0-9] [0-9a-z]* ) )* \b
   | # Unified Social Credit Code (and bare 18-digit numbers)
     \b [0-9A-Y]{2} [0-9]{6} [0-9A-Y]{10} \b
   | # Chinese passport
@@ -317,10 +337,15 @@ impl Detector {
             if end - start < 7 && !bytes[start..end].iter().any(|&b| b == b'@' || b == b':') {
                 continue;
             }
+            // Most islands are digits and separators, which are a candidate
+            // whole: no search needed.
+            let mut at = start;
+            if digit_island(&bytes[start..end]) {
+                at = classify(text, start, end, out);
+            }
             // Search the island only; look-around still sees the bytes around it.
             // Most candidates start where the search does, and an anchored
             // search finds them without the reverse scan an unanchored one needs.
-            let mut at = start;
             while at < end {
                 let input = Input::new(text).range(at..end);
                 let found = self
@@ -342,9 +367,39 @@ impl Detector {
     }
 }
 
+/// Whether an island is digits joined by single spaces, hyphens or dots
+/// (and perhaps a final `X`): then the digit branch of [`CANDIDATES`] matches
+/// it whole, as an anchored search would find. Not when its first group has
+/// 18 digits and more follow, which the credit-code branch takes alone.
+fn digit_island(island: &[u8]) -> bool {
+    let body = match island {
+        [body @ .., b'X' | b'x'] => body,
+        _ => island,
+    };
+    let (Some(first), Some(last)) = (body.first(), body.last()) else {
+        return false;
+    };
+    if !first.is_ascii_digit() || !last.is_ascii_digit() {
+        return false;
+    }
+    let mut first_group = None;
+    let mut previous_digit = true;
+    for (i, &b) in body.iter().enumerate() {
+        if b.is_ascii_digit() {
+            previous_digit = true;
+        } else if matches!(b, b' ' | b'-' | b'.') && previous_digit {
+            first_group.get_or_insert(i);
+            previous_digit = false;
+        } else {
+            return false;
+        }
+    }
+    first_group != Some(18)
+}
+
 /// Bytes that can appear in a candidate other than a space: ASCII letters,
 /// digits and `._%+-@:()`.
-const TOKEN: [bool; 256] = {
+static TOKEN: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {
@@ -361,7 +416,7 @@ const TOKEN: [bool; 256] = {
 
 /// Every kind holds a digit or an `@` (IPv6 addresses without any digit are
 /// not reported), so the search skips ahead to those bytes.
-const TRIGGER: [bool; 256] = {
+static TRIGGER: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {
@@ -398,19 +453,33 @@ fn next_trigger(bytes: &[u8], from: usize) -> Option<usize> {
 /// or `(` (as in `4111 1111`, `DE89 3704`, `(212) 555`). Every candidate lies
 /// inside one island, and a candidate's first trigger precedes any space in
 /// it, so backing up from the trigger over non-space bytes finds its start.
+///
+/// After what may begin an IBAN in lower case (two letters and two digits,
+/// as in `gb82`), a space between any letters or digits joins too
+/// (`gb82 west 1234 ...`), up to the length of the longest IBAN.
 fn island(bytes: &[u8], floor: usize, trigger: usize) -> (usize, usize) {
     let mut start = trigger;
     while start > floor && TOKEN[bytes[start - 1] as usize] {
         start -= 1;
     }
+    let iban_like = trigger >= 2
+        && bytes[trigger - 2].is_ascii_lowercase()
+        && bytes[trigger - 1].is_ascii_lowercase()
+        && (trigger == 2 || !is_word(bytes[trigger - 3]))
+        && bytes.get(trigger + 1).is_some_and(u8::is_ascii_digit);
+    let iban_end = trigger + IBAN_SPAN;
     let mut end = trigger;
     while end < bytes.len() {
         let b = bytes[end];
         let joining_space = b == b' '
-            && matches!(bytes[end - 1], b'0'..=b'9' | b'A'..=b'Z' | b')')
-            && bytes
-                .get(end + 1)
-                .is_some_and(|n| matches!(n, b'0'..=b'9' | b'A'..=b'Z' | b'('));
+            && ((matches!(bytes[end - 1], b'0'..=b'9' | b'A'..=b'Z' | b')')
+                && bytes
+                    .get(end + 1)
+                    .is_some_and(|n| matches!(n, b'0'..=b'9' | b'A'..=b'Z' | b'(')))
+                || (iban_like
+                    && end < iban_end
+                    && bytes[end - 1].is_ascii_alphanumeric()
+                    && bytes.get(end + 1).is_some_and(u8::is_ascii_alphanumeric)));
         if !TOKEN[b as usize] && !joining_space {
             break;
         }
@@ -418,6 +487,10 @@ fn island(bytes: &[u8], floor: usize, trigger: usize) -> (usize, usize) {
     }
     (start, end)
 }
+
+/// How far past its first digit an IBAN written with separators can reach:
+/// 34 characters, and a separator between each two at most.
+const IBAN_SPAN: usize = 2 * 34;
 
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
@@ -433,12 +506,16 @@ fn classify(text: &str, start: usize, end: usize, out: &mut Vec<Finding>) -> usi
     let bytes = text.as_bytes();
     let token = &bytes[start..end];
     let final_x = matches!(token.last(), Some(b'X' | b'x'));
-    let letters = token[..token.len() - usize::from(final_x)]
-        .iter()
-        .any(u8::is_ascii_alphabetic);
-    if token.contains(&b'@') {
+    // One pass over the token for what decides its class.
+    let (mut at_sign, mut colon, mut letters) = (false, false, false);
+    for &b in &token[..token.len() - usize::from(final_x)] {
+        at_sign |= b == b'@';
+        colon |= b == b':';
+        letters |= b.is_ascii_alphabetic();
+    }
+    if at_sign {
         classify_email(text, start, end, out);
-    } else if token.contains(&b':') {
+    } else if colon {
         // An address that ends a sentence leaves its full stop out.
         let trimmed = start + token.iter().rposition(|&b| b != b'.').map_or(0, |p| p + 1);
         let colon_after = end < bytes.len() && bytes[end] == b':';
@@ -454,7 +531,7 @@ fn classify(text: &str, start: usize, end: usize, out: &mut Vec<Finding>) -> usi
             });
         }
     } else if letters {
-        classify_code(text, start, end, out);
+        return classify_code(text, start, end, out);
     } else {
         // Digits and separators, perhaps ending with the X of a resident ID.
         return classify_digits(text, start, end, out);
@@ -489,11 +566,14 @@ fn classify_email(text: &str, mut start: usize, end: usize, out: &mut Vec<Findin
     }
 }
 
-/// Tokens with capital letters: IBAN, USCC, passport.
-fn classify_code(text: &str, start: usize, end: usize, out: &mut Vec<Finding>) {
+/// Tokens with letters: IBAN, USCC, passport. Returns where to search next:
+/// after an IBAN, or after as many characters as an IBAN of the token's
+/// country has, when that leaves part of the token (`... 606 and NL91...`);
+/// else the token's end, so that the groups of a look-alike are not taken apart.
+fn classify_code(text: &str, start: usize, end: usize, out: &mut Vec<Finding>) -> usize {
     let bytes = text.as_bytes();
     if !bounded(bytes, start, end) {
-        return;
+        return end;
     }
     let token = &bytes[start..end];
     if token.len() == 18 && validate::cn_uscc(token) {
@@ -502,7 +582,7 @@ fn classify_code(text: &str, start: usize, end: usize, out: &mut Vec<Finding>) {
             end,
             kind: Kind::CnUscc,
         });
-        return;
+        return end;
     }
     if token.len() == 9 && passport_shape(token) {
         if passport_context(text, start) {
@@ -512,48 +592,79 @@ fn classify_code(text: &str, start: usize, end: usize, out: &mut Vec<Finding>) {
                 kind: Kind::CnPassport,
             });
         }
-        return;
+        return end;
     }
-    // IBAN: the whole token, or without trailing groups that follow it.
-    let mut stop = end;
-    loop {
-        let candidate = &bytes[start..stop];
-        if candidate.len() < 15 {
-            return;
+    match iban_end(bytes, start, end) {
+        Some(stop) => {
+            out.push(Finding {
+                start,
+                end: stop,
+                kind: Kind::Iban,
+            });
+            stop
         }
-        if iban_layout(candidate) {
-            let compact: Vec<u8> = candidate.iter().copied().filter(|&b| b != b' ').collect();
-            if validate::iban(&compact) {
-                out.push(Finding {
-                    start,
-                    end: stop,
-                    kind: Kind::Iban,
-                });
-                return;
-            }
-        }
-        match candidate.iter().rposition(|&b| b == b' ') {
-            Some(space) => stop = start + space,
-            None => return,
-        }
+        None => iban_extent(bytes, start, end),
     }
 }
 
-/// Printed IBANs are either bare or in groups of four separated by single
-/// spaces, the last group shorter.
-fn iban_layout(candidate: &[u8]) -> bool {
-    if !candidate.contains(&b' ') {
-        return true;
+/// Where an IBAN-shaped token that failed its check ends: after as many
+/// letters and digits as its country's IBANs have (a country without IBANs:
+/// the whole token).
+fn iban_extent(bytes: &[u8], start: usize, end: usize) -> usize {
+    if end - start < 2 {
+        return end;
     }
-    let groups: Vec<&[u8]> = candidate.split(|&b| b == b' ').collect();
-    let last = groups.len() - 1;
-    groups.iter().enumerate().all(|(i, g)| {
-        if i < last {
-            g.len() == 4
-        } else {
-            (1..=4).contains(&g.len())
+    let country = [
+        bytes[start].to_ascii_uppercase(),
+        bytes[start + 1].to_ascii_uppercase(),
+    ];
+    let Some(length) = validate::iban_length(&country) else {
+        return end;
+    };
+    let mut characters = 0;
+    for i in start..end {
+        if bytes[i].is_ascii_alphanumeric() {
+            characters += 1;
+            if characters >= length && (i + 1 == end || !bytes[i + 1].is_ascii_alphanumeric()) {
+                return i + 1;
+            }
         }
-    })
+    }
+    end
+}
+
+/// Where an IBAN that starts at `start` ends, if one does: the whole token,
+/// or the token without groups that follow the IBAN. People write IBANs bare,
+/// in groups of four, in groups as they please, with hyphens, in lower case;
+/// the country's registered length and the MOD 97-10 check decide.
+fn iban_end(bytes: &[u8], start: usize, end: usize) -> Option<usize> {
+    // The characters in capitals, and after which of them each group ends,
+    // up to the 34 characters of the longest IBAN. Candidates hold nothing
+    // but letters, digits, spaces and hyphens.
+    let mut compact = [0u8; 34];
+    let mut length = 0;
+    let mut stops = [(0usize, 0usize); 34];
+    let mut count = 0;
+    for i in start..end {
+        let b = bytes[i];
+        if !b.is_ascii_alphanumeric() {
+            continue;
+        }
+        if length == compact.len() {
+            break;
+        }
+        compact[length] = b.to_ascii_uppercase();
+        length += 1;
+        if i + 1 == end || !bytes[i + 1].is_ascii_alphanumeric() {
+            stops[count] = (i + 1, length);
+            count += 1;
+        }
+    }
+    // Only the stop with as many characters as the country's IBANs have can
+    // end one.
+    let length = validate::iban_length(compact.get(..2)?)?;
+    let &(stop, _) = stops[..count].iter().find(|&&(_, c)| c == length)?;
+    validate::iban(&compact[..length]).then_some(stop)
 }
 
 fn passport_shape(token: &[u8]) -> bool {
@@ -586,17 +697,21 @@ fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
+fn contains(haystack: &str, needle: &str) -> bool {
+    memchr::memmem::find(haystack.as_bytes(), needle.as_bytes()).is_some()
+}
+
 fn passport_context(text: &str, start: usize) -> bool {
     let window = window_before(text, start);
-    window.contains("护照")
-        || window.contains("護照")
+    contains(window, "护照")
+        || contains(window, "護照")
         || contains_ignore_ascii_case(window, "passport")
 }
 
 fn uscc_context(text: &str, start: usize) -> bool {
     let window = window_before(text, start);
-    window.contains("信用代码")
-        || window.contains("信用代碼")
+    contains(window, "信用代码")
+        || contains(window, "信用代碼")
         || contains_ignore_ascii_case(window, "credit code")
         || contains_ignore_ascii_case(window, "uscc")
 }
@@ -606,8 +721,8 @@ fn ssn_context(text: &str, start: usize) -> bool {
     ["ssn", "social security", "ss#", "ss no"]
         .iter()
         .any(|w| contains_ignore_ascii_case(window, w))
-        || window.contains("社会安全号")
-        || window.contains("社會安全號")
+        || contains(window, "社会安全号")
+        || contains(window, "社會安全號")
 }
 
 /// One digit group of a numeric token, with what precedes it.
@@ -777,47 +892,16 @@ fn validate_groups(
     let bytes = text.as_bytes();
     let first = groups[0];
     let last = groups[groups.len() - 1];
-    // What stands before the first digit: `+`, `(` or `(+` at the start of the
-    // token, or what follows the last space of the separator inside it.
-    let lead_start = if at_token_start {
-        token_start
-    } else {
-        let sep = &bytes[first.sep_start..first.start];
-        first.sep_start + sep.iter().rposition(|&b| b == b' ').map_or(0, |p| p + 1)
-    };
-    let lead = &bytes[lead_start..first.start];
-    let plus = at_token_start && lead.contains(&b'+');
-
-    let mut digits = [0u8; MAX_DIGITS];
-    let mut count = 0;
-    for g in groups {
-        for &b in &bytes[g.start..g.end] {
-            *digits.get_mut(count)? = b;
-            count += 1;
-        }
-    }
-    let digits = &digits[..count];
+    let shape = Shape::new(bytes, token_start, groups, at_token_start)?;
+    let (lead_start, plus) = (shape.lead_start, shape.plus);
+    let (digits, lengths, seps) = (shape.digits(), shape.lengths(), shape.seps());
     // The candidate pattern puts an X only at the very end of a token.
     let ends_with_x = matches!(digits.last(), Some(b'X' | b'x'));
     if last.end < bytes.len() && is_word(bytes[last.end]) {
         return None;
     }
-    // At most MAX_GROUPS groups reach here (see classify_digits).
-    let mut length_buf = [0usize; MAX_GROUPS];
-    let mut sep_buf = [Sep::Space; MAX_GROUPS];
-    for (i, g) in groups.iter().enumerate() {
-        *length_buf.get_mut(i)? = g.end - g.start;
-        if i > 0 {
-            sep_buf[i - 1] = sep_kind(&bytes[g.sep_start..g.start]);
-        }
-    }
-    let lengths = &length_buf[..groups.len()];
-    let seps = &sep_buf[..groups.len() - 1];
-    let uniform = |allowed: &[Sep]| {
-        seps.first()
-            .is_none_or(|s| allowed.contains(s) && seps.iter().all(|t| t == s))
-    };
-    let plain = lead.is_empty() && !seps.contains(&Sep::Paren);
+    let uniform = |allowed: &[Sep]| shape.uniform(allowed);
+    let plain = shape.plain();
     let finding = |start: usize, kind: Kind| {
         let before_ok = start == 0 || !is_word(bytes[start - 1]);
         before_ok.then_some(Finding {
@@ -892,6 +976,87 @@ fn validate_groups(
     number.start().and_then(|start| finding(start, Kind::Phone))
 }
 
+/// A run of digit groups as formats see it: the digits, the length of each
+/// group, the separators between them, and what stands before the first.
+struct Shape<'a> {
+    /// Where a `+`, `(` or `(+` before the first group starts (the first group's start if none).
+    lead_start: usize,
+    lead: &'a [u8],
+    plus: bool,
+    digits: [u8; MAX_DIGITS],
+    digit_count: usize,
+    lengths: [usize; MAX_GROUPS],
+    seps: [Sep; MAX_GROUPS],
+    group_count: usize,
+}
+
+impl<'a> Shape<'a> {
+    /// `None` for more than [`MAX_DIGITS`] digits or [`MAX_GROUPS`] groups;
+    /// `at_token_start` when the first group opens the token.
+    fn new(
+        bytes: &'a [u8],
+        token_start: usize,
+        groups: &[Group],
+        at_token_start: bool,
+    ) -> Option<Shape<'a>> {
+        let first = groups[0];
+        // What stands before the first digit: `+`, `(` or `(+` at the start of the
+        // token, or what follows the last space of the separator inside it.
+        let lead_start = if at_token_start {
+            token_start
+        } else {
+            let sep = &bytes[first.sep_start..first.start];
+            first.sep_start + sep.iter().rposition(|&b| b == b' ').map_or(0, |p| p + 1)
+        };
+        let lead = &bytes[lead_start..first.start];
+        let mut shape = Shape {
+            lead_start,
+            lead,
+            plus: at_token_start && lead.contains(&b'+'),
+            digits: [0u8; MAX_DIGITS],
+            digit_count: 0,
+            lengths: [0usize; MAX_GROUPS],
+            seps: [Sep::Space; MAX_GROUPS],
+            group_count: groups.len(),
+        };
+        for (i, g) in groups.iter().enumerate() {
+            for &b in &bytes[g.start..g.end] {
+                *shape.digits.get_mut(shape.digit_count)? = b;
+                shape.digit_count += 1;
+            }
+            *shape.lengths.get_mut(i)? = g.end - g.start;
+            if i > 0 {
+                shape.seps[i - 1] = sep_kind(&bytes[g.sep_start..g.start]);
+            }
+        }
+        Some(shape)
+    }
+
+    fn digits(&self) -> &[u8] {
+        &self.digits[..self.digit_count]
+    }
+
+    fn lengths(&self) -> &[usize] {
+        &self.lengths[..self.group_count]
+    }
+
+    fn seps(&self) -> &[Sep] {
+        &self.seps[..self.group_count - 1]
+    }
+
+    /// Whether every separator is the same one of `allowed` (true for one group).
+    fn uniform(&self, allowed: &[Sep]) -> bool {
+        let seps = self.seps();
+        seps.first()
+            .is_none_or(|s| allowed.contains(s) && seps.iter().all(|t| t == s))
+    }
+
+    /// No `+` or parenthesis: how identifiers other than phone numbers are written.
+    fn plain(&self) -> bool {
+        self.lead.is_empty() && !self.seps().contains(&Sep::Paren)
+    }
+}
+
 /// Card numbers are printed bare, in groups of four (the last shorter), or as
 /// American Express (4-6-5) and Diners Club (4-6-4) print them.
 fn card_layout(lengths: &[usize]) -> bool {
@@ -957,12 +1122,16 @@ impl PhoneCandidate<'_> {
             // must not be followed by more digit groups: `+44 1234 5678 9012
             // 3456` is not taken for `+44 1234 5678 9012`.
             let fixed_length = matches!(validate::country_code(number), Some((1 | 86, _)));
-            return (validate::e164(number) && (fixed_length || self.whole)).then_some(start);
+            let valid = validate::e164(number) && (fixed_length || self.whole);
+            return (valid || self.labeled_international(number)).then_some(start);
         }
         let same = seps.first().is_none_or(|s| seps.iter().all(|t| t == s));
         let mobile_layout = lengths == [11]
             || (lengths == [3, 4, 4] && same && matches!(seps[0], Sep::Space | Sep::Hyphen));
         if mobile_layout && lead.is_empty() && validate::cn_mobile(digits) {
+            return Some(start);
+        }
+        if self.cn_landline() {
             return Some(start);
         }
         if digits.len() == 10 && validate::nanp(digits) && nanp_layout(lengths, seps, lead) {
@@ -982,7 +1151,208 @@ impl PhoneCandidate<'_> {
                 return Some(start);
             }
         }
-        None
+        self.labeled_national().then_some(start)
+    }
+
+    /// A Chinese fixed-line number written within China: the area code with
+    /// its trunk 0, apart or in parentheses, and the subscriber number whole
+    /// or in two groups: `021-62345678`, `(0755) 8888 6666`, `010 8888 6666`,
+    /// `0571-8888666`. Eleven or twelve bare digits are left to a label.
+    fn cn_landline(&self) -> bool {
+        let (lengths, seps, digits) = (self.lengths, self.seps, self.digits);
+        if !(2..=3).contains(&lengths.len()) {
+            return false;
+        }
+        let lead = &self.bytes[self.lead_start..self.groups[0].start];
+        let area_apart = match seps[0] {
+            Sep::Paren => lead == b"(",
+            Sep::Space | Sep::Hyphen => lead.is_empty(),
+            Sep::Dot => false,
+        };
+        let subscriber_layout = match (&lengths[1..], &seps[1..]) {
+            ([_], []) => true,
+            ([a, b], [sep]) => {
+                (3..=4).contains(a)
+                    && (3..=4).contains(b)
+                    && matches!(sep, Sep::Space | Sep::Hyphen)
+                    && (seps[0] == Sep::Paren || seps[0] == *sep)
+            }
+            _ => false,
+        };
+        area_apart
+            && subscriber_layout
+            && matches!(lengths[0], 3 | 4)
+            && validate::cn_landline_national(&digits[..lengths[0]], &digits[lengths[0]..])
+    }
+
+    /// A number after `+` (or `00`) and a phone label that the national
+    /// plan does not confirm (an unassigned prefix, an area code not in use):
+    /// the label says what it is, so the length is enough.
+    fn labeled_international(&self, number: &[u8]) -> bool {
+        let length_ok = match validate::country_code(number) {
+            Some((1, w)) => number.len() - w == 10,
+            Some((86, w)) => (9..=11).contains(&(number.len() - w)),
+            Some((_, w)) => self.whole && number.len() <= 15 && number.len() - w >= 6,
+            None => false,
+        };
+        length_ok && self.lengths.len() <= 6 && phone_label_before(self.bytes, self.lead_start)
+    }
+
+    /// A number written the way phone numbers are, right after a phone label
+    /// (`电话：`, `手机号`, `Tel.`, `call me at`, ...), whatever its area
+    /// code or mobile prefix: 7-13 digits, bare or in at most five groups, the
+    /// groups after the first of 3 digits or more (or all of two, as in
+    /// `06 12 34 56 78`). Dates (`2024-01-15`) and the SSN layout
+    /// (`123-45-6789`) have shorter groups and are not taken.
+    fn labeled_national(&self) -> bool {
+        let (lengths, seps, digits) = (self.lengths, self.seps, self.digits);
+        if !(7..=13).contains(&digits.len()) || lengths.len() > 5 {
+            return false;
+        }
+        if seps.contains(&Sep::Dot) && seps.iter().any(|s| *s != Sep::Dot) {
+            return false;
+        }
+        let layout = match lengths {
+            [_] => true,
+            [first, rest @ ..] => {
+                *first <= 5
+                    && (rest.iter().all(|&l| l >= 3)
+                        || (*first == 2 && rest.iter().all(|&l| l == 2)))
+            }
+            [] => false,
+        };
+        layout && phone_label_before(self.bytes, self.lead_start)
+    }
+}
+
+/// Words that label a phone number when they stand just before it (after
+/// [`PHONE_CONNECTORS`] and `:`, `：`, `.`, `#`, `=`, `(` or spaces). ASCII
+/// words are matched in any case and as whole words (`hotel` is no `tel`).
+/// Words that label identifiers of other things as often (`contact`, `no.`,
+/// `ID`) are not here: `contact 1234567` may be a record number.
+const PHONE_LABELS: &[&str] = &[
+    "tel",
+    "telephone",
+    "phone",
+    "cellphone",
+    "mobile",
+    "cell",
+    "fax",
+    "call",
+    "hotline",
+    "电话",
+    "手机",
+    "座机",
+    "传真",
+    "热线",
+    "联系方式",
+    "電話",
+    "手機",
+    "座機",
+    "傳真",
+    "熱線",
+    "聯絡方式",
+    "聯繫方式",
+    "携帯",
+    "전화",
+    "휴대폰",
+    "연락처",
+];
+
+/// Words that may stand between a label and its number: `phone number:`,
+/// `tel no.`, `call me at`, `手机号码：`, `电话是`.
+const PHONE_CONNECTORS: &[&str] = &[
+    "number", "no", "nr", "num", "is", "at", "on", "me", "us", "号码", "号", "號碼", "號", "是",
+    "为", "為", "番号", "번호",
+];
+
+/// How many connectors may stand between a label and its number.
+const MAX_CONNECTORS: usize = 3;
+
+/// The last bytes of [`PHONE_LABELS`] and [`PHONE_CONNECTORS`] (ASCII in
+/// lower case): most numbers follow a word that ends otherwise, and are
+/// answered without comparing words.
+static LABEL_ENDS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut list = 0;
+    while list < 2 {
+        let words = if list == 0 {
+            PHONE_LABELS
+        } else {
+            PHONE_CONNECTORS
+        };
+        let mut i = 0;
+        while i < words.len() {
+            let word = words[i].as_bytes();
+            table[word[word.len() - 1].to_ascii_lowercase() as usize] = true;
+            i += 1;
+        }
+        list += 1;
+    }
+    table
+};
+
+/// Whether a phone label stands just before `at`.
+fn phone_label_before(bytes: &[u8], at: usize) -> bool {
+    let floor = at.saturating_sub(CONTEXT_BYTES);
+    let mut at = skip_label_filler(bytes, floor, at);
+    for _ in 0..=MAX_CONNECTORS {
+        if at == 0 || !LABEL_ENDS[bytes[at - 1].to_ascii_lowercase() as usize] {
+            return false;
+        }
+        if PHONE_LABELS
+            .iter()
+            .any(|w| word_before(bytes, floor, at, w))
+        {
+            return true;
+        }
+        let Some(connector) = PHONE_CONNECTORS
+            .iter()
+            .find(|w| word_before(bytes, floor, at, w))
+        else {
+            return false;
+        };
+        at = skip_label_filler(bytes, floor, at - connector.len());
+    }
+    false
+}
+
+/// `at` moved back over what may separate a label from its number.
+fn skip_label_filler(bytes: &[u8], floor: usize, mut at: usize) -> usize {
+    loop {
+        if at > floor
+            && matches!(
+                bytes[at - 1],
+                b' ' | b'\t' | b':' | b'.' | b'#' | b'=' | b'('
+            )
+        {
+            at -= 1;
+        } else if at >= floor + 3
+            && matches!(
+                &bytes[at - 3..at],
+                // `：`, `（` and the ideographic space
+                [0xEF, 0xBC, 0x9A] | [0xEF, 0xBC, 0x88] | [0xE3, 0x80, 0x80]
+            )
+        {
+            at -= 3;
+        } else {
+            return at;
+        }
+    }
+}
+
+/// Whether `word` ends at `at` (ASCII in any case, as a whole word).
+fn word_before(bytes: &[u8], floor: usize, at: usize, word: &str) -> bool {
+    let word = word.as_bytes();
+    if at < floor + word.len() {
+        return false;
+    }
+    let from = at - word.len();
+    if word[0].is_ascii() {
+        bytes[from..at].eq_ignore_ascii_case(word)
+            && (from == 0 || !bytes[from - 1].is_ascii_alphanumeric())
+    } else {
+        &bytes[from..at] == word
     }
 }
 
@@ -1029,6 +1399,52 @@ mod tests {
     #[test]
     fn candidate_pattern_compiles() {
         assert!(Regex::new(CANDIDATES).is_ok());
+    }
+
+    /// An island `digit_island` accepts is what an anchored search of the
+    /// candidate pattern finds, whole.
+    #[test]
+    fn digit_islands_are_the_candidates_a_search_finds() {
+        let regex = Regex::new(CANDIDATES).expect("pattern");
+        let pieces: [&[u8]; 10] = [
+            b"1",
+            b"23",
+            b"4567",
+            b"123456789012345678",
+            b" ",
+            b"-",
+            b".",
+            b"X",
+            b"x",
+            b"0",
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut accepted = 0;
+        for _ in 0..50_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let n = 1 + (state % 9) as usize;
+            let mut island = Vec::new();
+            for k in 0..n {
+                island.extend_from_slice(pieces[((state >> (6 * k)) % 10) as usize]);
+            }
+            if !digit_island(&island) {
+                continue;
+            }
+            accepted += 1;
+            // The island as the detector sees it: a non-word byte on either side.
+            let mut text = b"\xE3\x80\x82".to_vec();
+            text.extend_from_slice(&island);
+            text.extend_from_slice(b"\xE3\x80\x82");
+            let text = std::str::from_utf8(&text).expect("utf-8");
+            let input = Input::new(text)
+                .range(3..3 + island.len())
+                .anchored(Anchored::Yes);
+            let found = regex.search(&input).map(|m| (m.start(), m.end()));
+            assert_eq!(found, Some((3, 3 + island.len())), "{text:?}");
+        }
+        assert!(accepted > 5_000, "{accepted}");
     }
 
     #[test]

@@ -4,10 +4,11 @@
 
 use std::fmt::Write as _;
 
+use accord_data::ReadReport;
 use accord_model::assessment::Evidence;
 use serde_json::{Value, json};
 
-use super::{Finding, Kind, SensitiveCategory};
+use super::{Finding, Kind, Reason, SensitiveCategory, explanation};
 
 /// Findings per kind, indexed by [`Kind::index`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -127,20 +128,65 @@ pub struct ScanTotals {
     /// Decompressed bytes read.
     pub bytes: u64,
     pub invalid_utf8: u64,
+    /// Records of JSON lines, CSV and Parquet that were malformed and rejected.
     pub malformed_records: u64,
+    /// Rows of JSON lines, CSV and Parquet read, rejected ones included (the
+    /// base of `--max-bad-rows P%`).
+    pub rows_read: u64,
+    /// The first rejected records: the input, the 1-based line and what was
+    /// wrong (at most [`ScanTotals::MAX_REJECTED_EXAMPLES`]).
+    pub rejected_examples: Vec<(String, u64, String)>,
+    /// With `--explain`: candidates not reported, per kind and reason.
+    pub ignored: Option<std::collections::BTreeMap<(Kind, Reason), u64>>,
 }
 
-/// Why a scan's evidence did not pass, if it did not.
+/// A condition the evidence is judged by: `name <= value`. The evidence
+/// passes when every one holds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Threshold {
-    /// The metric compared, e.g. `sensitive_findings`.
+    /// The metric compared: `findings`, `sensitive_findings`,
+    /// `files_unreadable` or `malformed_records`.
     pub name: &'static str,
-    /// The most findings allowed.
+    /// The most allowed.
     pub value: u64,
+    /// Where the condition comes from, e.g. `--fail-on sensitive`.
     pub source: String,
 }
 
 impl ScanTotals {
+    /// How many rejected records the evidence names.
+    pub const MAX_REJECTED_EXAMPLES: usize = 100;
+
+    /// Adds what reading one input reported: records, bytes, invalid UTF-8,
+    /// and for structured inputs the rows read and rejected.
+    pub fn add_read(&mut self, path: &str, report: &ReadReport, structured: bool) {
+        self.records += report.records;
+        self.bytes += report.bytes;
+        self.invalid_utf8 += report.invalid_utf8;
+        self.malformed_records += report.malformed;
+        if structured {
+            self.rows_read += report.records + report.malformed;
+        }
+        for (line, what) in &report.malformed_examples {
+            if self.rejected_examples.len() >= Self::MAX_REJECTED_EXAMPLES {
+                break;
+            }
+            self.rejected_examples
+                .push((path.to_string(), *line, what.clone()));
+        }
+    }
+
+    /// The value of a metric a [`Threshold`] can name.
+    pub fn metric(&self, name: &str) -> Option<u64> {
+        match name {
+            "findings" => Some(self.counts.total()),
+            "sensitive_findings" => Some(self.counts.sensitive()),
+            "files_unreadable" => Some(self.files_unreadable),
+            "malformed_records" => Some(self.malformed_records),
+            _ => None,
+        }
+    }
+
     pub fn add_counts(&mut self, counts: &Counts) {
         self.counts.merge(counts);
         if counts.total() > 0 {
@@ -177,7 +223,7 @@ impl ScanTotals {
             .filter(|c| c.kinds().iter().any(|&k| self.counts.get(k) > 0))
             .map(|c| c.as_str())
             .collect();
-        json!({
+        let mut metrics = json!({
             "findings": self.counts.total(),
             "counts": self.counts.to_json(),
             "sensitive_findings": self.counts.sensitive(),
@@ -189,33 +235,43 @@ impl ScanTotals {
             "records_scanned": self.records,
             "bytes_scanned": self.bytes,
             "invalid_utf8": self.invalid_utf8,
+            "rows_read": self.rows_read,
             "malformed_records": self.malformed_records,
+            "malformed_examples": self.rejected_examples.iter().map(|(path, line, what)| {
+                json!({"path": path, "line": line, "message": what})
+            }).collect::<Vec<_>>(),
             "kinds_detected": detected.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
             "not_detected": "Names and postal addresses need named-entity recognition and are not detected.",
-        })
+        });
+        if let Some(ignored) = &self.ignored {
+            metrics["ignored_candidates"] = ignored_json(ignored);
+        }
+        metrics
     }
 
     /// The `evidence/v1` of kind `pii-scan`. `inputs` are `{path, sha256}`;
-    /// it passes when every input was read and the threshold (if any) holds.
+    /// it passes when every threshold holds (callers give `files_unreadable`
+    /// and `malformed_records` ones, so that an input not read, or rows
+    /// rejected beyond what is allowed, fail it); a threshold naming an
+    /// unknown metric fails.
     pub fn evidence(
         &self,
         produced_at: String,
         version: &str,
         inputs: Vec<Value>,
         detected: &[Kind],
-        threshold: Option<&Threshold>,
+        thresholds: &[Threshold],
     ) -> Evidence {
-        let mut thresholds = Vec::new();
-        let mut passed = self.files_unreadable == 0;
-        if let Some(t) = threshold {
-            let actual = match t.name {
-                "findings" => self.counts.total(),
-                _ => self.counts.sensitive(),
-            };
-            let ok = actual <= t.value;
-            passed &= ok;
-            thresholds.push(json!({"name": t.name, "value": t.value, "op": "<=", "source": t.source, "passed": ok}));
-        }
+        let mut passed = true;
+        let thresholds: Vec<Value> = thresholds
+            .iter()
+            .map(|t| {
+                let actual = self.metric(t.name);
+                let ok = actual.is_some_and(|a| a <= t.value);
+                passed &= ok;
+                json!({"name": t.name, "op": "<=", "value": t.value, "actual": actual, "source": t.source, "passed": ok})
+            })
+            .collect();
         Evidence {
             accord: "evidence/v1".to_string(),
             kind: "pii-scan".to_string(),
@@ -229,6 +285,23 @@ impl ScanTotals {
             subject: None,
         }
     }
+}
+
+/// `[{"kind", "reason", "count", "explanation"}]`, in kind and reason order.
+pub fn ignored_json(ignored: &std::collections::BTreeMap<(Kind, Reason), u64>) -> Value {
+    Value::Array(
+        ignored
+            .iter()
+            .map(|(&(kind, reason), &count)| {
+                json!({
+                    "kind": kind.as_str(),
+                    "reason": reason.as_str(),
+                    "count": count,
+                    "explanation": explanation(kind, reason),
+                })
+            })
+            .collect(),
+    )
 }
 
 /// The controls a personal-information scan of data is evidence for
@@ -264,6 +337,59 @@ mod tests {
         assert_eq!(mask("+86 138 1234 5678"), "+86 *** **** **78");
         assert_eq!(mask("a@b.cn"), "*@*.**");
         assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    /// The evidence passes when, and only when, every threshold holds.
+    #[test]
+    fn evidence_passes_only_when_every_threshold_holds() {
+        let mut totals = ScanTotals::default();
+        let report = ReadReport {
+            records: 9,
+            malformed: 1,
+            malformed_examples: vec![(4, "row 3: expected 2 fields, found 3".into())],
+            ..ReadReport::default()
+        };
+        totals.add_read("a.csv", &report, true);
+        assert_eq!((totals.rows_read, totals.malformed_records), (10, 1));
+        let threshold = |name, value| Threshold {
+            name,
+            value,
+            source: "test".into(),
+        };
+        let passed = |totals: &ScanTotals, thresholds: &[Threshold]| {
+            let e = totals.evidence(String::new(), "0", Vec::new(), &Kind::ALL, thresholds);
+            (e.passed, e.thresholds)
+        };
+        let (ok, written) = passed(
+            &totals,
+            &[
+                threshold("files_unreadable", 0),
+                threshold("malformed_records", 1),
+            ],
+        );
+        assert_eq!(ok, Some(true));
+        assert_eq!(written[1]["actual"], 1);
+        let (ok, written) = passed(
+            &totals,
+            &[
+                threshold("files_unreadable", 0),
+                threshold("malformed_records", 0),
+            ],
+        );
+        assert_eq!(ok, Some(false));
+        assert_eq!(written[1]["passed"], false);
+        assert_eq!(
+            passed(&totals, &[threshold("no_such_metric", 5)]).0,
+            Some(false)
+        );
+        totals.files_unreadable = 1;
+        assert_eq!(
+            passed(&totals, &[threshold("files_unreadable", 0)]).0,
+            Some(false)
+        );
+        let metrics = totals.metrics(&Kind::ALL);
+        assert_eq!(metrics["malformed_examples"][0]["line"], 4);
+        assert!(metrics.get("ignored_candidates").is_none());
     }
 
     #[test]

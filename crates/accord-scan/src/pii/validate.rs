@@ -44,6 +44,12 @@ const CARD_RANGES: &[(u32, u32, u8, u8)] = &[
 /// A payment-card number: 13-19 digits, an issuer range with a length it
 /// issues, and the Luhn check.
 pub fn payment_card(digits: &[u8]) -> bool {
+    card_issued(digits) && luhn(digits)
+}
+
+/// Whether a card network issues numbers with this prefix at this length
+/// (13-19 digits), whatever the Luhn check says.
+pub fn card_issued(digits: &[u8]) -> bool {
     let len = digits.len();
     if !(13..=19).contains(&len) || !digits.iter().all(u8::is_ascii_digit) {
         return false;
@@ -53,14 +59,8 @@ pub fn payment_card(digits: &[u8]) -> bool {
         let prefix = leading_value(digits, width);
         prefix >= low && prefix <= high && (usize::from(min)..=usize::from(max)).contains(&len)
     });
-    if !issued {
-        return false;
-    }
     // Visa issues 13, 16 and 19 digits only.
-    if digits[0] == b'4' && !matches!(len, 13 | 16 | 19) {
-        return false;
-    }
-    luhn(digits)
+    issued && (digits[0] != b'4' || matches!(len, 13 | 16 | 19))
 }
 
 fn decimal_width(mut v: u32) -> usize {
@@ -107,6 +107,17 @@ pub fn cn_resident_id(id: &[u8]) -> bool {
     id[17].to_ascii_uppercase() == expected
 }
 
+/// Whether `code` starts with a province-level code (GB/T 2260) that leads
+/// resident identity numbers.
+pub fn cn_province(code: &[u8]) -> bool {
+    match code {
+        [a @ b'0'..=b'9', b @ b'0'..=b'9', ..] => {
+            PROVINCES.contains(&((a - b'0') * 10 + (b - b'0')))
+        }
+        _ => false,
+    }
+}
+
 /// The structure of a resident identity number without its check character:
 /// 17 digits, a known province code and a plausible birth date.
 pub fn cn_resident_id_shape(id: &[u8]) -> bool {
@@ -147,6 +158,17 @@ fn uscc_value(c: u8) -> Option<u32> {
     USCC_CHARSET.iter().position(|&x| x == c).map(|p| p as u32)
 }
 
+/// Whether `code` has the shape of a Unified Social Credit Code whatever
+/// its check character: 18 characters of the GB 32100 set, a registration
+/// authority and category, and six digits of region code.
+pub fn cn_uscc_shape(code: &[u8]) -> bool {
+    code.len() == 18
+        && matches!(code[0], b'1'..=b'9' | b'A' | b'N' | b'Y')
+        && matches!(code[1], b'1'..=b'9')
+        && code[2..8].iter().all(u8::is_ascii_digit)
+        && code.iter().all(|&c| uscc_value(c).is_some())
+}
+
 /// A Unified Social Credit Code (GB 32100-2015): a registration-authority
 /// code (1-9, A, N or Y) and a category digit, a six-digit region code that
 /// starts with a province (or 10, national), and the check character over the
@@ -177,21 +199,27 @@ pub fn cn_uscc(code: &[u8]) -> bool {
     uscc_value(code[17]) == Some(check)
 }
 
-/// US Social Security number ranges the SSA issues: area 001-899 but not 666,
-/// group 01-99, serial 0001-9999; numbers the SSA has voided after they were
-/// printed in advertising (078-05-1120, 219-09-9999) and the common
-/// placeholder 123-45-6789 are rejected.
-pub fn us_ssn(digits: &[u8]) -> bool {
+/// Social Security numbers that are printed as examples and never belong to
+/// anyone: the SSA voided 078-05-1120 and 219-09-9999 after they appeared in
+/// advertising, and 123-45-6789 is the usual placeholder.
+pub const SSN_PLACEHOLDERS: [&[u8; 9]; 3] = [b"078051120", b"219099999", b"123456789"];
+
+/// Whether nine digits fall in the ranges the SSA issues: area 001-899 but
+/// not 666, group 01-99, serial 0001-9999.
+pub fn us_ssn_issued_range(digits: &[u8]) -> bool {
     if digits.len() != 9 || !digits.iter().all(u8::is_ascii_digit) {
         return false;
     }
     let area = leading_value(digits, 3);
     let group = leading_value(&digits[3..], 2);
     let serial = leading_value(&digits[5..], 4);
-    if area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0 {
-        return false;
-    }
-    !matches!(digits, b"078051120" | b"219099999" | b"123456789")
+    !(area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0)
+}
+
+/// A US Social Security number: in the ranges the SSA issues and not one of
+/// the [`SSN_PLACEHOLDERS`].
+pub fn us_ssn(digits: &[u8]) -> bool {
+    us_ssn_issued_range(digits) && !SSN_PLACEHOLDERS.iter().any(|p| p[..] == *digits)
 }
 
 /// IBAN lengths per country (SWIFT IBAN registry).
@@ -286,16 +314,24 @@ const IBAN_LENGTHS: &[(&[u8; 2], u8)] = &[
     (b"YE", 30),
 ];
 
-/// An IBAN (ISO 13616) without spaces: a country in the registry with its
-/// exact length, check digits 02-98, and the ISO 7064 MOD 97-10 check.
+/// The registered length of IBANs of a country (two capital letters).
+pub fn iban_length(country: &[u8]) -> Option<usize> {
+    IBAN_LENGTHS
+        .iter()
+        .find(|(cc, _)| cc[..] == *country)
+        .map(|&(_, length)| usize::from(length))
+}
+
+/// An IBAN (ISO 13616) without spaces, in capitals: a country in the registry
+/// with its exact length, check digits 02-98, and the ISO 7064 MOD 97-10 check.
 pub fn iban(code: &[u8]) -> bool {
     if code.len() < 15 || code.len() > 34 {
         return false;
     }
-    let Some(&(_, length)) = IBAN_LENGTHS.iter().find(|(cc, _)| cc[..] == code[..2]) else {
+    let Some(length) = iban_length(&code[..2]) else {
         return false;
     };
-    if code.len() != usize::from(length) || !code[2..4].iter().all(u8::is_ascii_digit) {
+    if code.len() != length || !code[2..4].iter().all(u8::is_ascii_digit) {
         return false;
     }
     let check = leading_value(&code[2..], 2);
@@ -427,13 +463,32 @@ pub fn cn_mobile(digits: &[u8]) -> bool {
 }
 
 /// A Chinese fixed-line number after `+86`: an area code (10, 2x, or three
-/// digits from 3) and a 7- or 8-digit subscriber number.
+/// digits from 3) and a subscriber number that starts with 2-9, 8 digits
+/// after a two-digit area code, 7 or 8 after a three-digit one.
 pub fn cn_landline(national: &[u8]) -> bool {
-    match national {
-        [b'1', b'0', rest @ ..] | [b'2', _, rest @ ..] => rest.len() == 8,
-        [b'3'..=b'9', _, _, rest @ ..] => rest.len() == 7 || rest.len() == 8,
+    let area = match national {
+        [b'1', b'0', ..] | [b'2', ..] => 2,
+        [b'3'..=b'9', ..] => 3,
+        _ => return false,
+    };
+    national.len() > area && cn_landline_parts(&national[..area], &national[area..])
+}
+
+/// A Chinese fixed-line number written within China: `area` is the area code
+/// with its trunk prefix 0 (`010`, `021`, `0755`), `subscriber` the rest.
+pub fn cn_landline_national(area: &[u8], subscriber: &[u8]) -> bool {
+    matches!(area, [b'0', _, ..]) && cn_landline_parts(&area[1..], subscriber)
+}
+
+fn cn_landline_parts(area: &[u8], subscriber: &[u8]) -> bool {
+    let lengths_ok = match area {
+        [b'1', b'0'] | [b'2', b'0'..=b'9'] => subscriber.len() == 8,
+        [b'3'..=b'9', b'0'..=b'9', b'0'..=b'9'] => matches!(subscriber.len(), 7 | 8),
         _ => false,
-    }
+    };
+    lengths_ok
+        && matches!(subscriber.first(), Some(b'2'..=b'9'))
+        && subscriber.iter().all(u8::is_ascii_digit)
 }
 
 /// A North American Numbering Plan number (10 digits): an area code
@@ -493,6 +548,16 @@ mod tests {
         assert!(!ipv6("a::b"));
         assert!(nanp(b"2125550123"));
         assert!(!nanp(b"2115550123"));
+        assert!(cn_landline(b"2162345678"));
+        assert!(cn_landline(b"75588886666"));
+        assert!(!cn_landline(b"2102345678"));
+        assert!(cn_landline_national(b"0571", b"8888666"));
+        assert!(cn_landline_national(b"010", b"88886666"));
+        assert!(!cn_landline_national(b"010", b"8888666"));
+        assert!(!cn_landline_national(b"012", b"34567890"));
+        assert!(!cn_landline_national(b"0100", b"1234567"));
+        assert!(!us_ssn(b"123456789") && us_ssn_issued_range(b"123456789"));
+        assert!(card_issued(b"4111111111111112") && !payment_card(b"4111111111111112"));
         assert!(e164(b"447911123456"));
         assert!(e164(b"8613812345678"));
         assert!(!e164(b"8612345"));
