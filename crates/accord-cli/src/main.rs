@@ -10,6 +10,7 @@ mod output;
 mod scan_keywords;
 mod scan_pii;
 mod serve;
+mod subject;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

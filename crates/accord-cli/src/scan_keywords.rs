@@ -98,6 +98,8 @@ pub struct KeywordArgs {
     /// Also write evidence/v1 (kind keyword-scan) here, for `accord assess --evidence`.
     #[arg(long, value_name = "FILE")]
     evidence: Option<PathBuf>,
+    #[command(flatten)]
+    subject: crate::subject::SubjectArgs,
     /// Items in the whole training corpus when the scan covers part of it
     /// (technical_sample_fraction = items scanned / N; default: the scan is the whole corpus).
     #[arg(long, value_name = "N")]
@@ -130,6 +132,7 @@ struct HitLine<'a> {
 }
 
 pub fn run(args: KeywordArgs) -> anyhow::Result<ExitCode> {
+    let subject = args.subject.resolve()?;
     let taxonomy = args.taxonomy.as_deref().map(load_taxonomy).transpose()?;
     let list = load_lists(&args.lists, taxonomy.as_ref())?;
     let inputs = accord_data::discover(&args.paths)
@@ -204,7 +207,10 @@ pub fn run(args: KeywordArgs) -> anyhow::Result<ExitCode> {
         write_atomically(path, text.as_bytes())?;
     }
     if let Some(path) = &args.evidence {
-        let evidence = evidence(&summary, &inputs, &args.lists, &rows)?;
+        let mut evidence = evidence(&summary, &inputs, &args.lists, &rows)?;
+        if let Some(subject) = &subject {
+            evidence["subject"] = serde_json::to_value(subject)?;
+        }
         let mut text = serde_json::to_string_pretty(&evidence)?;
         text.push('\n');
         write_atomically(path, text.as_bytes())?;
@@ -1069,8 +1075,10 @@ fn evidence(
     let mut thresholds: Vec<serde_json::Value> = THRESHOLDS
         .iter()
         .map(|(name, op, value, source)| {
+            // A metric this scan could not measure (no sample taken) is no
+            // failure: `passed` is null, and the rules that need it find it missing.
             let actual = metric(name);
-            let passed = actual.is_some_and(|a| if *op == "ge" { a >= *value } else { a <= *value });
+            let passed = actual.map(|a| if *op == "ge" { a >= *value } else { a <= *value });
             json!({"name": name, "op": op, "value": value, "actual": actual, "source": source, "passed": passed})
         })
         .collect();
@@ -1084,7 +1092,7 @@ fn evidence(
         .count();
     thresholds.push(json!({"name": "unreadable_inputs", "op": "le", "value": 0, "actual": unreadable, "source": "every input read to the end", "passed": unreadable == 0}));
     thresholds.push(json!({"name": "malformed_records", "op": "le", "value": rows.limit(), "actual": rows.rejected, "source": rows.allowance.flag(), "passed": rows.allowed}));
-    let passed = thresholds.iter().all(|t| t["passed"] == json!(true));
+    let passed = thresholds.iter().all(|t| t["passed"] != json!(false));
 
     let mut digests = Vec::new();
     // An input that cannot be read has no digest (it was reported and skipped).

@@ -82,6 +82,8 @@ pub struct PiiArgs {
     /// Also write the evidence/v1 (kind pii-scan) to FILE, for `accord assess --evidence`.
     #[arg(long, value_name = "FILE")]
     evidence: Option<PathBuf>,
+    #[command(flatten)]
+    subject: crate::subject::SubjectArgs,
     /// Exit 1 (and mark the evidence as not passed) when anything (any) or anything in a
     /// PIPL sensitive category (sensitive: cards, IBANs, identity numbers) is found.
     #[arg(long, value_enum, default_value_t = PiiFailOn::Never)]
@@ -203,6 +205,7 @@ struct Settings {
 }
 
 pub fn run(args: PiiArgs) -> anyhow::Result<ExitCode> {
+    let subject = args.subject.resolve()?;
     let kinds = parse_kinds(&args.kinds)?;
     let detector = Detector::with_kinds(&kinds)?;
     let threads = args
@@ -344,13 +347,15 @@ pub fn run(args: PiiArgs) -> anyhow::Result<ExitCode> {
         let produced_at = jiff::Timestamp::now()
             .strftime("%Y-%m-%dT%H:%M:%SZ")
             .to_string();
-        Some(totals.evidence(
+        let mut evidence = totals.evidence(
             produced_at,
             env!("CARGO_PKG_VERSION"),
             digests,
             &detected,
             &thresholds,
-        ))
+        );
+        evidence.subject = subject;
+        Some(evidence)
     } else {
         None
     };

@@ -37,8 +37,8 @@ impl SubjectArgs {
             return Ok(None);
         };
         let display = path.display().to_string();
-        let bytes = std::fs::read(path)
-            .map_err(|e| anyhow::anyhow!("Cannot read `{display}`: {e}"))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| anyhow::anyhow!("Cannot read `{display}`: {e}"))?;
         let text = std::str::from_utf8(&bytes).map_err(|e| {
             Diagnostics::from(Diagnostic::new(
                 &display,
@@ -104,6 +104,7 @@ fn digest_of(text: &str, flag: &str) -> anyhow::Result<String> {
         .into());
     }
     let path = Path::new(text);
-    let hex = sha256_file(path).map_err(|e| anyhow::anyhow!("{flag}: cannot read `{text}`: {e}"))?;
+    let hex =
+        sha256_file(path).map_err(|e| anyhow::anyhow!("{flag}: cannot read `{text}`: {e}"))?;
     Ok(format!("sha256:{hex}"))
 }
