@@ -38,7 +38,8 @@ pub enum FairnessFormat {
 pub enum FairnessFailOn {
     /// Exit 0 whatever the metrics.
     Never,
-    /// Exit 1 when an impact ratio is below 0.8 (29 CFR 1607.4(D)).
+    /// Exit 1 when the four-fifths screen (29 CFR 1607.4(D)) does not pass: an impact ratio
+    /// below 0.8, or no row selected so that it cannot be applied. Needs --pred.
     FourFifths,
 }
 
@@ -294,6 +295,12 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
             .with_hint("leave out --label for an audit of scores alone"),
         )
         .into());
+    }
+    if args.fail_on == FairnessFailOn::FourFifths && args.pred.is_none() {
+        return Err(bad_input(
+            "--fail-on",
+            "the four-fifths screen compares selection rates: `--fail-on four-fifths` needs --pred",
+        ));
     }
     let spec = AuditSpec {
         groups,

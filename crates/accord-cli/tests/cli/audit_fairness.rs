@@ -762,6 +762,10 @@ fn an_audit_needs_predictions_or_scores() {
             &["-g", "sex", "--label", "hired", "--score", "hired"][..],
             "--label needs --pred",
         ),
+        (
+            &["-g", "sex", "--score", "hired", "--fail-on", "four-fifths"][..],
+            "`--fail-on four-fifths` needs --pred",
+        ),
     ] {
         let mut all = vec!["audit", "fairness", &path];
         all.extend(args);
