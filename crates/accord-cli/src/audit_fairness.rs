@@ -1,6 +1,10 @@
 //! `accord audit fairness`: selection rates, impact ratios, error rates, the
 //! four-fifths screen and the NYC LL144 bias-audit tables from a CSV, JSON
 //! lines or Parquet table; writes `evidence/v1` of kind `fairness-audit`.
+//!
+//! Every row is read or the audit fails: an input that cannot be read, or
+//! any malformed row beyond what `--max-bad-rows` allows, stops it with exit
+//! code 2 before anything is written.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -9,14 +13,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
-use accord_data::{DataError, Input, TableOptions};
+use accord_data::{Input, TableOptions};
+use accord_fairness::Tally;
 use accord_fairness::engine::{self, AuditSpec};
 use accord_fairness::filter::Filter;
 use accord_fairness::metrics::{self, AuditOptions};
 use accord_fairness::report::{
-    self, Auditor, DataQuality, InputDigest, MalformedRow, ReportContext, SkippedInput,
+    self, Auditor, DataQuality, InputDigest, RejectedAllowance, RejectedRow, ReportContext,
 };
-use accord_fairness::{FairnessError, Tally};
 use accord_model::Diagnostic;
 
 use crate::output::{Diagnostics, emit, write_atomically};
@@ -34,25 +38,78 @@ pub enum FairnessFormat {
 pub enum FairnessFailOn {
     /// Exit 0 whatever the metrics.
     Never,
-    /// Exit 1 when an impact ratio is below 0.8 (29 CFR 1607.4(D)).
+    /// Exit 1 when the four-fifths screen (29 CFR 1607.4(D)) does not pass: an impact ratio
+    /// below 0.8, or no row selected so that it cannot be applied. Needs --pred.
     FourFifths,
+}
+
+/// How many malformed rows an audit may leave out: a count or a percentage of the rows read.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MaxBadRows {
+    Count(u64),
+    Percent(f64),
+}
+
+impl MaxBadRows {
+    fn parse(text: &str) -> Result<MaxBadRows, String> {
+        let text = text.trim();
+        if let Some(percent) = text.strip_suffix('%') {
+            match percent.trim().parse::<f64>() {
+                Ok(p) if (0.0..=100.0).contains(&p) => Ok(MaxBadRows::Percent(p)),
+                _ => Err(format!(
+                    "`{text}` is not a percentage from 0% to 100% (for example `0.5%`)"
+                )),
+            }
+        } else {
+            text.parse::<u64>().map(MaxBadRows::Count).map_err(|_| {
+                format!("`{text}` is not a number of rows (`10`) or a percentage of the rows read (`0.5%`)")
+            })
+        }
+    }
+
+    /// The rows this allows out of `rows_read`; a percentage is rounded down.
+    fn allowed(&self, rows_read: u64) -> u64 {
+        match self {
+            MaxBadRows::Count(n) => *n,
+            // Exact for the row counts a file can hold: f64 has 53 bits.
+            MaxBadRows::Percent(p) => (rows_read as f64 * p / 100.0).floor() as u64,
+        }
+    }
+
+    fn given(&self) -> String {
+        match self {
+            MaxBadRows::Count(n) => n.to_string(),
+            MaxBadRows::Percent(p) => format!("{p}%"),
+        }
+    }
 }
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
+Columns: --group and --pred give selection rates, impact ratios, the four-fifths screen and \
+the NYC LL144 selection-rate tables; --score gives the LL144 scoring-rate tables (with or \
+without --pred); --label (ground truth) adds error rates and equalized odds, and needs --pred.
+
 Label and prediction values: 1/0, true/false or yes/no (any case; numbers 1.0/0.0 too). \
 1, true, yes is the positive outcome (selected, for the prediction). Any other value, \
-empty included, stops the audit with exit code 2 and its row number.
+empty included, stops the audit with exit code 2 and its row number. Scores are numbers; \
+an empty cell is a missing score (counted and reported), any other text stops the audit.
 
 Groups: every observed combination of the --group columns' values (a missing value is a \
 group value of its own, null). The LL144 tables take each column alone and all together; \
 rows whose value is missing, empty, `unknown` or a --unknown value are counted as the \
-unknown category and left out of those tables' rates.
+unknown category and left out of those tables' rates. Categories under 2% of the data are \
+marked; --exclude-small-categories leaves them out of the impact ratios (6 RCNY § 5-301(d)).
+
+Every row is read or the audit fails: an input that cannot be read, or a malformed row \
+(the wrong number of fields, a value that does not fit its column), stops it with exit \
+code 2 and nothing written, unless --max-bad-rows allows that many.
 
 Examples:
-  accord audit fairness hires.csv --group sex --group race --label hired --pred selected
-  accord audit fairness scores.parquet -g sex -g race --label y --pred p --score s --format html -o audit.html
-  accord audit fairness data/ -g sex --label y --pred p --where \"region = 'EU' and year >= 2025\" --evidence fairness.json")]
+  accord audit fairness hires.csv --group sex --group race --pred selected
+  accord audit fairness hires.csv -g sex -g race --label hired --pred selected --fail-on four-fifths
+  accord audit fairness scores.parquet -g sex -g race --score s --format html -o audit.html
+  accord audit fairness data/ -g sex --pred p --where \"region = 'EU' and year >= 2025\" --evidence fairness.json")]
 pub struct FairnessArgs {
     /// CSV, TSV, JSON lines or Parquet files (optionally .gz or .zst), or folders of them; all are read as one table.
     #[arg(required = true, value_name = "DATA")]
@@ -66,13 +123,16 @@ pub struct FairnessArgs {
         value_delimiter = ','
     )]
     groups: Vec<String>,
-    /// The column of true outcomes (1/0, true/false, yes/no).
+    /// The column of true outcomes (1/0, true/false, yes/no): adds error rates and equalized
+    /// odds. Optional; needs --pred.
     #[arg(long, value_name = "COL")]
-    label: String,
-    /// The column of the system's decisions: 1 = selected (1/0, true/false, yes/no).
+    label: Option<String>,
+    /// The column of the system's decisions: 1 = selected (1/0, true/false, yes/no). This or
+    /// --score is required.
     #[arg(long = "pred", visible_alias = "prediction", value_name = "COL")]
-    pred: String,
-    /// A numeric score column: adds LL144 scoring rates (share scoring above the sample median).
+    pred: Option<String>,
+    /// A numeric score column: the LL144 scoring-rate tables (share of each category scoring
+    /// above the sample median score). This or --pred is required.
     #[arg(long, value_name = "COL")]
     score: Option<String>,
     /// Keep only the rows that match, e.g. "region = 'EU' and year >= 2025"
@@ -82,6 +142,19 @@ pub struct FairnessArgs {
     /// A group value that means "unknown" for the LL144 tables (besides missing, empty and `unknown`); repeatable.
     #[arg(long = "unknown", value_name = "VALUE")]
     unknown: Vec<String>,
+    /// Leave LL144 categories under 2% of the data out of the impact-ratio calculations, as
+    /// 6 RCNY § 5-301(d) lets the auditor do; they are still reported with their counts and
+    /// rates, marked excluded, with the reason.
+    #[arg(long)]
+    exclude_small_categories: bool,
+    /// The auditor's justification for excluding small categories, reported with each one.
+    #[arg(long, value_name = "TEXT", requires = "exclude_small_categories")]
+    exclusion_reason: Option<String>,
+    /// Malformed rows the audit may leave out, as a count (`10`) or a percentage of the rows
+    /// read (`0.5%`); they are then reported and recorded in the evidence. Default: none, so
+    /// any malformed row stops the audit (exit 2, nothing written).
+    #[arg(long, value_name = "N|P%", value_parser = MaxBadRows::parse)]
+    max_bad_rows: Option<MaxBadRows>,
     #[arg(long, short = 'f', value_enum, default_value_t = FairnessFormat::Text)]
     format: FairnessFormat,
     /// Write the report to this file (atomically) instead of standard output.
@@ -181,6 +254,12 @@ fn workers(requested: Option<usize>) -> usize {
         .max(1)
 }
 
+/// Malformed rows kept as examples for the report and the evidence.
+const REJECTED_EXAMPLES: usize = 20;
+
+/// Malformed rows named on stderr when they stop the audit.
+const REJECTED_SHOWN: usize = 5;
+
 pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
     let filter = match &args.filter {
         Some(text) => Some(Filter::parse(text).map_err(|e| bad_input("--where", e.to_string()))?),
@@ -195,6 +274,34 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
     if groups.is_empty() {
         return Err(bad_input("--group", "name at least one group column"));
     }
+    if args.pred.is_none() && args.score.is_none() {
+        return Err(Diagnostics::from(
+            Diagnostic::new(
+                "--pred",
+                None,
+                "name the system's selections (--pred COL) or its scores (--score COL): an audit needs one of them",
+            )
+            .with_hint("--pred gives selection rates, impact ratios and the four-fifths screen; --score gives the LL144 scoring rates; --label alone is not enough"),
+        )
+        .into());
+    }
+    if args.label.is_some() && args.pred.is_none() {
+        return Err(Diagnostics::from(
+            Diagnostic::new(
+                "--label",
+                None,
+                "--label needs --pred: error rates compare the true outcomes with the system's selections",
+            )
+            .with_hint("leave out --label for an audit of scores alone"),
+        )
+        .into());
+    }
+    if args.fail_on == FairnessFailOn::FourFifths && args.pred.is_none() {
+        return Err(bad_input(
+            "--fail-on",
+            "the four-fifths screen compares selection rates: `--fail-on four-fifths` needs --pred",
+        ));
+    }
     let spec = AuditSpec {
         groups,
         label: args.label.clone(),
@@ -202,6 +309,7 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
         score: args.score.clone(),
         filter,
     };
+    spec.check().map_err(|e| bad_input("DATA", e.to_string()))?;
     let inputs = accord_data::discover(&args.data).map_err(|e| bad_input("DATA", e.to_string()))?;
     if inputs.is_empty() {
         return Err(bad_input(
@@ -211,22 +319,13 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
     }
 
     // Check every input's columns before reading any rows: a missing column is
-    // a mistake in the command, not in one file.
+    // a mistake in the command, not in one file; an input that cannot be read
+    // at all stops the audit here.
     let wanted = spec.columns();
-    let mut skipped: Vec<SkippedInput> = Vec::new();
-    let mut readable: Vec<&Input> = Vec::new();
     let mut problems = Vec::new();
     for input in &inputs {
         let available = match accord_data::columns(input) {
             Ok(columns) => columns,
-            Err(error @ (DataError::Io { .. } | DataError::NotFound { .. })) => {
-                eprintln!("error: {error}; skipped");
-                skipped.push(SkippedInput {
-                    path: input.display.clone(),
-                    error: error.to_string(),
-                });
-                continue;
-            }
             Err(error) => {
                 problems.push(Diagnostic::new(
                     input.display.clone(),
@@ -244,8 +343,10 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
             ));
             continue;
         }
-        let missing: Vec<String> = [&spec.label, &spec.prediction]
-            .into_iter()
+        let missing: Vec<String> = spec
+            .label
+            .iter()
+            .chain(spec.prediction.iter())
             .chain(&spec.groups)
             .chain(spec.score.iter())
             .filter(|c| !available.contains(c))
@@ -262,7 +363,7 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
                         quote(&available)
                     ),
                 )
-                .with_hint("name columns with --group, --label, --pred and --score"),
+                .with_hint("name columns with --group, --pred, --score and --label"),
             );
             continue;
         }
@@ -270,14 +371,13 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
             problems.push(Diagnostic::new("--where", None, error.to_string()));
             continue;
         }
-        readable.push(input);
     }
     if !problems.is_empty() {
         return Err(Diagnostics(problems).into());
     }
 
     // Digests are computed on another thread while the rows are read.
-    let paths: Vec<(String, PathBuf)> = readable
+    let paths: Vec<(String, PathBuf)> = inputs
         .iter()
         .map(|i| (i.display.clone(), i.path.clone()))
         .collect();
@@ -293,62 +393,47 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
 
     let workers = workers(args.threads);
     let mut tally = Tally::new(spec.groups.clone());
-    tally.scored = spec.score.is_some();
     let mut data = DataQuality::default();
+    // Every malformed row, by input: (input, line, message), the first few kept.
+    let mut rejected: Vec<(&Input, u64, String)> = Vec::new();
     let mut progress = Progress::new();
     let options = TableOptions {
         columns: wanted,
         batch_rows: 1 << 16,
         ..TableOptions::default()
     };
-    for input in &readable {
-        let mut reader = match accord_data::table(input, &options) {
-            Ok(reader) => reader,
-            Err(error) => {
-                eprintln!("error: {error}; skipped");
-                skipped.push(SkippedInput {
-                    path: input.display.clone(),
-                    error: error.to_string(),
-                });
-                continue;
-            }
-        };
-        let display = input.display.clone();
-        let result = engine::run(&mut reader, &spec, workers, |_, rows| {
-            progress.update(&display, rows)
+    for input in &inputs {
+        let read = accord_data::table(input, &options).map(|mut reader| {
+            let display = input.display.clone();
+            let result = engine::run(&mut reader, &spec, workers, |_, rows| {
+                progress.update(&display, rows)
+            });
+            (result, reader.report().clone())
         });
-        let report = reader.report();
-        match result {
-            Ok(part) => {
-                progress.finish_input(part.rows_read);
-                tally.merge(part);
-            }
-            Err(error @ FairnessError::Data(_)) => {
-                // The input broke off (a corrupt stream): none of its rows are counted.
-                eprintln!("error: {error}; skipped");
-                skipped.push(SkippedInput {
-                    path: input.display.clone(),
-                    error: error.to_string(),
-                });
-                continue;
-            }
+        let (result, report) = match read {
+            Ok(read) => read,
             Err(error) => {
                 progress.clear();
                 return Err(bad_input(&input.display, error.to_string()));
             }
+        };
+        match result {
+            Ok(mut part) => {
+                progress.finish_input(part.rows_read);
+                part.rows_rejected = report.malformed;
+                tally.merge(part);
+            }
+            Err(error) => {
+                // A read error (a corrupt stream) or a value that is not an
+                // outcome or a score: the audit cannot stand on part of the data.
+                progress.clear();
+                return Err(bad_input(&input.display, error.to_string()));
+            }
         }
-        data.malformed_rows += report.malformed;
         data.invalid_utf8 += report.invalid_utf8;
-        for (row, message) in &report.malformed_examples {
-            if data.malformed_examples.len() < 20 {
-                data.malformed_examples.push(MalformedRow {
-                    row: *row,
-                    message: if readable.len() > 1 {
-                        format!("{}: {message}", input.display)
-                    } else {
-                        message.clone()
-                    },
-                });
+        for (line, message) in report.malformed_examples {
+            if rejected.len() < REJECTED_EXAMPLES {
+                rejected.push((input, line, message));
             }
         }
         if report.invalid_utf8 > 0 {
@@ -359,38 +444,85 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
                 if report.invalid_utf8 == 1 { "" } else { "s" }
             );
         }
-        if report.malformed > 0 {
-            let examples: Vec<String> = report
-                .malformed_examples
-                .iter()
-                .take(5)
-                .map(|(row, message)| format!("  {}:{row}: {message}", input.display))
-                .collect();
-            eprintln!(
-                "warning: {}: {} malformed row{} skipped{}\n{}",
-                input.display,
-                report.malformed,
-                if report.malformed == 1 { "" } else { "s" },
-                if report.malformed as usize > examples.len() {
-                    format!(" (the first {} shown)", examples.len())
-                } else {
-                    String::new()
-                },
-                examples.join("\n")
-            );
-        }
     }
     progress.clear();
-    data.inputs_skipped = skipped.clone();
+
+    // Rejected rows: none unless --max-bad-rows allows them.
+    let rows_read = tally.rows_read + tally.rows_rejected;
+    let allowed = args
+        .max_bad_rows
+        .as_ref()
+        .map_or(0, |m| m.allowed(rows_read));
+    if tally.rows_rejected > allowed {
+        let mut problems = vec![
+            Diagnostic::new(
+                "DATA",
+                None,
+                format!(
+                    "{} of the {} rows read {} malformed{}; an audit must read every row, so nothing was written",
+                    tally.rows_rejected,
+                    rows_read,
+                    if tally.rows_rejected == 1 { "is" } else { "are" },
+                    match &args.max_bad_rows {
+                        Some(m) => format!(", more than --max-bad-rows {} allows ({allowed})", m.given()),
+                        None => String::new(),
+                    }
+                ),
+            )
+            .with_hint(format!(
+                "fix the rows named below, or allow them with --max-bad-rows {} (a count) or a percentage of the rows read such as --max-bad-rows 1%; allowed rows are left out and recorded in the evidence",
+                tally.rows_rejected
+            )),
+        ];
+        for (input, line, message) in rejected.iter().take(REJECTED_SHOWN) {
+            problems.push(Diagnostic::new(
+                format!("{}:{line}", input.display),
+                None,
+                message.clone(),
+            ));
+        }
+        return Err(Diagnostics(problems).into());
+    }
+    if tally.rows_rejected > 0 {
+        let shown: Vec<String> = rejected
+            .iter()
+            .take(REJECTED_SHOWN)
+            .map(|(input, line, message)| format!("  {}:{line}: {message}", input.display))
+            .collect();
+        eprintln!(
+            "warning: {} malformed row{} left out, as --max-bad-rows {} allows ({allowed}){}\n{}",
+            tally.rows_rejected,
+            if tally.rows_rejected == 1 { "" } else { "s" },
+            args.max_bad_rows
+                .as_ref()
+                .map(MaxBadRows::given)
+                .unwrap_or_default(),
+            if tally.rows_rejected as usize > shown.len() {
+                format!("; the first {}:", shown.len())
+            } else {
+                ":".to_string()
+            },
+            shown.join("\n")
+        );
+    }
+    data.max_bad_rows = args.max_bad_rows.as_ref().map(|m| RejectedAllowance {
+        given: m.given(),
+        allowed,
+    });
+    data.rejected_examples = rejected
+        .iter()
+        .map(|(input, line, message)| RejectedRow {
+            path: input.display.clone(),
+            line: *line,
+            message: message.clone(),
+        })
+        .collect();
 
     let digests = hashing.join().map_err(|_| {
         anyhow::anyhow!("Internal error (this is a bug): the hashing thread panicked")
     })?;
     let mut input_digests = Vec::new();
     for (display, digest) in digests {
-        if skipped.iter().any(|s| s.path == display) {
-            continue;
-        }
         let sha256 = digest.with_context(|| format!("Cannot read `{display}`"))?;
         input_digests.push(InputDigest {
             path: display,
@@ -398,25 +530,19 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
         });
     }
 
-    let shown = readable
+    let shown = inputs
         .iter()
         .map(|i| format!("`{}`", i.display))
         .collect::<Vec<_>>()
         .join(", ");
     if tally.rows_read == 0 {
-        if readable.is_empty() {
-            return Err(bad_input(
-                "DATA",
-                "no input could be read; nothing to audit",
-            ));
-        }
         return Err(bad_input(
             "DATA",
             format!(
                 "{shown} {} no rows to audit{}",
-                if readable.len() == 1 { "has" } else { "have" },
-                if data.malformed_rows > 0 {
-                    format!(" ({} malformed rows skipped)", data.malformed_rows)
+                if inputs.len() == 1 { "has" } else { "have" },
+                if tally.rows_rejected > 0 {
+                    format!(" ({} malformed rows left out)", tally.rows_rejected)
                 } else {
                     " (the input is empty)".to_string()
                 }
@@ -444,6 +570,8 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
             score: spec.score.clone(),
             filter: args.filter.clone(),
             unknown_values,
+            exclude_small: args.exclude_small_categories,
+            exclusion_justification: args.exclusion_reason.clone(),
             ..AuditOptions::default()
         },
     );
@@ -476,21 +604,9 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
     }
     emit(args.output.as_deref(), &rendered)?;
 
-    if !skipped.is_empty() {
-        eprintln!(
-            "error: {} input{} could not be read and {} skipped: {}",
-            skipped.len(),
-            if skipped.len() == 1 { "" } else { "s" },
-            if skipped.len() == 1 { "was" } else { "were" },
-            skipped
-                .iter()
-                .map(|s| format!("`{}`", s.path))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        return Ok(ExitCode::from(2));
-    }
-    if args.fail_on == FairnessFailOn::FourFifths && audit.four_fifths.flagged == Some(true) {
+    if args.fail_on == FairnessFailOn::FourFifths
+        && report::four_fifths_passed(&audit) == Some(false)
+    {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

@@ -2,8 +2,9 @@
 //!
 //! The thread that calls [`run`] reads batches (reading and decoding CSV,
 //! JSON or Parquet is the costly part) and hands them over a bounded channel
-//! to worker threads. Each worker filters its batches, decodes labels and
-//! predictions, maps group values to small integer codes through its own
+//! to worker threads. Each worker filters its batches, decodes labels,
+//! predictions and scores (typed or as text), maps group values to small
+//! integer codes through its own
 //! dictionaries, and counts per group; at the end the workers' partial
 //! tallies are merged. At most `2 × workers` batches wait in the channel, so
 //! memory is bounded by the batch size, whatever the size of the input —
@@ -21,21 +22,50 @@ use arrow_schema::DataType;
 
 use crate::filter::{Filter, for_each_str};
 use crate::outcome::{self, INVALID};
+use crate::score;
 use crate::{Counts, FairnessError, GroupTally, GroupValue, Tally};
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 /// What to audit: the columns and the filter.
+///
+/// The group columns and a prediction or a score column are needed; the
+/// label (ground truth) only for error rates, and only with predictions.
 #[derive(Clone, Debug)]
 pub struct AuditSpec {
     pub groups: Vec<String>,
-    pub label: String,
-    pub prediction: String,
+    /// The true outcome (1/0, true/false, yes/no): error rates and equalized odds.
+    pub label: Option<String>,
+    /// The system's decision, 1 = selected: selection rates, impact ratios,
+    /// the four-fifths screen and the LL144 selection-rate tables.
+    pub prediction: Option<String>,
+    /// A numeric score: the LL144 scoring-rate tables.
     pub score: Option<String>,
     pub filter: Option<Filter>,
 }
 
 impl AuditSpec {
+    /// Whether these columns make an audit: at least one group column, a
+    /// prediction or a score, and a label only beside a prediction.
+    pub fn check(&self) -> Result<(), FairnessError> {
+        if self.groups.is_empty() {
+            return Err(FairnessError::Spec(
+                "An audit needs at least one group column".into(),
+            ));
+        }
+        if self.prediction.is_none() && self.score.is_none() {
+            return Err(FairnessError::Spec(
+                "An audit needs the system's selections or scores: a prediction column or a score column".into(),
+            ));
+        }
+        if self.label.is_some() && self.prediction.is_none() {
+            return Err(FairnessError::Spec(
+                "A label column needs a prediction column: error rates compare the two".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Every column the audit reads, in order of first mention, without repeats.
     pub fn columns(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
@@ -47,7 +77,8 @@ impl AuditSpec {
         for column in self
             .groups
             .iter()
-            .chain([&self.label, &self.prediction])
+            .chain(self.label.iter())
+            .chain(self.prediction.iter())
             .chain(self.score.iter())
             .chain(filter_columns.iter())
         {
@@ -225,8 +256,10 @@ impl ColumnDictionary {
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
                 let mut out = Vec::with_capacity(rows);
                 for_each_str(array, |_, value| {
+                    // An empty cell is a missing value, whether the reader
+                    // gave it as null or as empty text.
                     let code = match value {
-                        None => self.null_code(),
+                        None | Some("") => self.null_code(),
                         Some(v) => self.string_code(v),
                     };
                     out.push(code);
@@ -446,6 +479,21 @@ impl<'s> Aggregator<'s> {
             })
     }
 
+    /// An outcome column's name, array and decoded values, when the audit has it.
+    #[allow(clippy::type_complexity)]
+    fn outcomes<'b, 'n>(
+        batch: &'b RecordBatch,
+        column: Option<&'n str>,
+    ) -> Result<Option<(&'n str, &'b ArrayRef, Vec<u8>)>, FairnessError> {
+        match column {
+            Some(name) => {
+                let array = Self::column(batch, name)?;
+                Ok(Some((name, array, outcome::decode(name, array)?)))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// Counts the rows of `batch`, whose first row is row `first_row` (0-based) of the input.
     fn add(&mut self, first_row: u64, batch: &RecordBatch) -> Result<(), FairnessError> {
         let rows = batch.num_rows();
@@ -455,10 +503,10 @@ impl<'s> Aggregator<'s> {
             Some(filter) => Some(filter.evaluate(batch)?),
             None => None,
         };
-        let label_array = Self::column(batch, &spec.label)?;
-        let prediction_array = Self::column(batch, &spec.prediction)?;
-        let labels = outcome::decode(&spec.label, label_array)?;
-        let predictions = outcome::decode(&spec.prediction, prediction_array)?;
+        // Without a label every row counts as label 0, without a prediction
+        // as not selected; the metrics leave out what these would give.
+        let labels = Self::outcomes(batch, spec.label.as_deref())?;
+        let predictions = Self::outcomes(batch, spec.prediction.as_deref())?;
         let mut codes = Vec::with_capacity(spec.groups.len());
         for (column, dictionary) in spec.groups.iter().zip(self.dictionaries.iter_mut()) {
             codes.push(dictionary.codes(column, Self::column(batch, column)?)?);
@@ -466,36 +514,38 @@ impl<'s> Aggregator<'s> {
         let scores = match &spec.score {
             Some(column) => {
                 let array = Self::column(batch, column)?;
-                let cast = arrow_cast::cast(array, &DataType::Float64).map_err(|_| {
-                    FairnessError::ColumnType {
-                        column: column.clone(),
-                        data_type: array.data_type().to_string(),
-                        what: "cannot be read as numeric scores".to_string(),
-                    }
-                })?;
-                Some(cast)
+                Some((column, array, score::decode(column, array)?))
             }
             None => None,
         };
-        let scores = scores.as_ref().map(|a| a.as_primitive::<Float64Type>());
+        let mut invalid_scores = scores
+            .as_ref()
+            .map(|(_, _, s)| s.invalid.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .peekable();
 
         let slots = self.slots(codes, rows);
         for row in 0..rows {
             if mask.as_ref().is_some_and(|mask| !mask[row]) {
                 continue;
             }
-            let label = labels[row];
-            let prediction = predictions[row];
+            let label = labels.as_ref().map_or(0, |(_, _, l)| l[row]);
+            let prediction = predictions.as_ref().map_or(0, |(_, _, p)| p[row]);
             if label == INVALID || prediction == INVALID {
-                let (column, array) = if label == INVALID {
-                    (&spec.label, label_array)
+                let invalid = if label == INVALID {
+                    &labels
                 } else {
-                    (&spec.prediction, prediction_array)
+                    &predictions
                 };
+                let (column, value) = invalid
+                    .as_ref()
+                    .map(|(name, array, _)| (name.to_string(), outcome::describe(array, row)))
+                    .unwrap_or_default();
                 return Err(FairnessError::Outcome {
                     row: first_row + row as u64 + 1,
-                    column: column.clone(),
-                    value: outcome::describe(array, row),
+                    column,
+                    value,
                 });
             }
             let slot = slots[row] as usize;
@@ -503,11 +553,21 @@ impl<'s> Aggregator<'s> {
                 self.reserve_slot(slot);
             }
             self.counts[slot][usize::from(label * 2 + prediction)] += 1;
-            if let Some(scores) = scores {
-                if scores.is_valid(row) && !scores.value(row).is_nan() {
-                    self.scores[slot].push(scores.value(row) + 0.0);
-                } else {
+            if let Some((column, array, scores)) = &scores {
+                while invalid_scores.next_if(|&&r| r < row).is_some() {}
+                if invalid_scores.peek() == Some(&&row) {
+                    return Err(FairnessError::Score {
+                        row: first_row + row as u64 + 1,
+                        column: column.to_string(),
+                        value: outcome::describe(array, row),
+                    });
+                }
+                let value = scores.values[row];
+                if value.is_nan() {
                     self.scores_missing[slot] += 1;
+                } else {
+                    // -0.0 is kept as 0.0, so that it sorts with 0.0.
+                    self.scores[slot].push(value + 0.0);
                 }
             }
             self.rows_audited += 1;
@@ -519,7 +579,7 @@ impl<'s> Aggregator<'s> {
         let mut tally = Tally::new(self.spec.groups.clone());
         tally.rows_read = self.rows_read;
         tally.rows_audited = self.rows_audited;
-        tally.scored = self.spec.score.is_some();
+        self.spec.mark(&mut tally);
         let counts = std::mem::take(&mut self.counts);
         let scores = std::mem::take(&mut self.scores);
         let missing = std::mem::take(&mut self.scores_missing);
@@ -559,11 +619,29 @@ impl<'s> Aggregator<'s> {
     }
 }
 
+impl AuditSpec {
+    /// Records in `tally` which of the outcome columns were read.
+    fn mark(&self, tally: &mut Tally) {
+        tally.labelled = self.label.is_some();
+        tally.predicted = self.prediction.is_some();
+        tally.scored = self.score.is_some();
+    }
+}
+
+/// The row an error names, for keeping the earliest of several.
+fn error_row(error: &FairnessError) -> Option<u64> {
+    match error {
+        FairnessError::Outcome { row, .. } | FairnessError::Score { row, .. } => Some(*row),
+        _ => None,
+    }
+}
+
 /// Counts one batch on the calling thread (for tests and small inputs).
 pub fn tally_batches<'b>(
     spec: &AuditSpec,
     batches: impl IntoIterator<Item = &'b RecordBatch>,
 ) -> Result<Tally, FairnessError> {
+    spec.check()?;
     let mut aggregator = Aggregator::new(spec);
     let mut first = 0u64;
     for batch in batches {
@@ -578,7 +656,8 @@ pub fn tally_batches<'b>(
 /// with the reader and the rows read so far, for progress.
 ///
 /// Stops at the first error: a read error, or the first row (in input order)
-/// whose label or prediction is not a binary outcome.
+/// whose label or prediction is not a binary outcome or whose score is text
+/// that is not a number.
 pub fn run<R, E>(
     reader: &mut R,
     spec: &AuditSpec,
@@ -589,6 +668,7 @@ where
     R: Iterator<Item = Result<RecordBatch, E>>,
     FairnessError: From<E>,
 {
+    spec.check()?;
     let workers = workers.max(1);
     let failed = AtomicBool::new(false);
     let (sender, receiver) = mpsc::sync_channel::<(u64, RecordBatch)>(2 * workers);
@@ -656,20 +736,19 @@ where
         drop(sender);
 
         let mut tally = Tally::new(spec.groups.clone());
-        tally.scored = spec.score.is_some();
+        spec.mark(&mut tally);
         let mut first_error: Option<FairnessError> = None;
         for handle in handles {
             match handle.join() {
                 Ok(Ok(part)) => tally.merge(part),
                 Ok(Err(error)) => {
                     // Keep the error of the earliest row: workers take batches in order.
-                    let earlier = match (&first_error, &error) {
-                        (None, _) => true,
-                        (
-                            Some(FairnessError::Outcome { row: kept, .. }),
-                            FairnessError::Outcome { row, .. },
-                        ) => row < kept,
-                        _ => false,
+                    let earlier = match &first_error {
+                        None => true,
+                        Some(kept) => match (error_row(kept), error_row(&error)) {
+                            (Some(kept), Some(row)) => row < kept,
+                            _ => false,
+                        },
                     };
                     if earlier {
                         first_error = Some(error);
@@ -697,8 +776,8 @@ mod tests {
     fn spec(groups: &[&str], score: bool, filter: Option<&str>) -> AuditSpec {
         AuditSpec {
             groups: groups.iter().map(|s| s.to_string()).collect(),
-            label: "y".into(),
-            prediction: "p".into(),
+            label: Some("y".into()),
+            prediction: Some("p".into()),
             score: score.then(|| "s".to_string()),
             filter: filter.map(|f| Filter::parse(f).unwrap()),
         }
@@ -824,6 +903,169 @@ mod tests {
         )];
         let tally = tally_batches(&spec(&["sex"], false, Some("race = 2")), &only).unwrap();
         assert_eq!(tally.rows_audited, 1);
+    }
+
+    fn as_text(batch: &RecordBatch) -> RecordBatch {
+        let fields: Vec<Field> = batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| Field::new(f.name(), DataType::Utf8, true))
+            .collect();
+        let columns: Vec<ArrayRef> = batch
+            .columns()
+            .iter()
+            .map(|c| arrow_cast::cast(c, &DataType::Utf8).unwrap())
+            .collect();
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
+    }
+
+    /// A tally by the groups' text, scores sorted: comparable whatever the
+    /// column types were.
+    fn shown(tally: &Tally) -> Vec<(String, Counts, Vec<f64>, u64)> {
+        let mut out: Vec<_> = tally
+            .groups
+            .iter()
+            .map(|(k, g)| {
+                let mut scores = g.scores.clone();
+                scores.sort_by(f64::total_cmp);
+                (
+                    k.iter()
+                        .map(GroupValue::display)
+                        .collect::<Vec<_>>()
+                        .join("/"),
+                    g.counts,
+                    scores,
+                    g.scores_missing,
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    #[test]
+    fn text_columns_give_the_typed_tally() {
+        let typed = sample();
+        let text: Vec<RecordBatch> = typed.iter().map(as_text).collect();
+        assert_eq!(text[0].column(1).data_type(), &DataType::Utf8);
+        for filter in [None, Some("race >= 2 or s > 0.6"), Some("not y = 0")] {
+            for groups in [&["sex", "race"][..], &["race"][..]] {
+                let spec = spec(groups, true, filter);
+                let a = tally_batches(&spec, &typed).unwrap();
+                let b = tally_batches(&spec, &text).unwrap();
+                assert_eq!(shown(&a), shown(&b), "{filter:?} {groups:?}");
+                assert_eq!(a.rows_audited, b.rows_audited);
+            }
+        }
+    }
+
+    #[test]
+    fn text_scores_that_are_not_numbers_stop_with_their_row() {
+        let scores = |values: &[Option<&str>]| {
+            let n = values.len();
+            let schema = Schema::new(vec![
+                Field::new("sex", DataType::Utf8, true),
+                Field::new("p", DataType::Utf8, true),
+                Field::new("s", DataType::Utf8, true),
+                Field::new("region", DataType::Utf8, true),
+            ]);
+            RecordBatch::try_new(
+                Arc::new(schema),
+                vec![
+                    Arc::new(StringArray::from(vec!["F"; n])),
+                    Arc::new(StringArray::from(vec!["1"; n])),
+                    Arc::new(StringArray::from(values.to_vec())),
+                    Arc::new(StringArray::from(
+                        (0..n)
+                            .map(|i| if i == 1 { "EU" } else { "US" })
+                            .collect::<Vec<_>>(),
+                    )),
+                ],
+            )
+            .unwrap()
+        };
+        let spec = |filter: Option<&str>| AuditSpec {
+            groups: vec!["sex".into()],
+            label: None,
+            prediction: Some("p".into()),
+            score: Some("s".into()),
+            filter: filter.map(|f| Filter::parse(f).unwrap()),
+        };
+        let first = scores(&[Some("1.5"), Some(""), None, Some(" 2 ")]);
+        let second = scores(&[Some("0.5"), Some("n/a"), Some("abc")]);
+        let mut reader = vec![first.clone(), second.clone()]
+            .into_iter()
+            .map(Ok::<_, FairnessError>);
+        let error = run(&mut reader, &spec(None), 2, |_, _| {}).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "Row 6: column `s` holds `n/a`, which is not a number (a score must be a number; an empty cell is a missing score)"
+        );
+        // Empty and missing cells are missing scores, counted.
+        let tally = tally_batches(&spec(None), [&first]).unwrap();
+        let group = &tally.groups[&vec![GroupValue::Str("F".into())]];
+        assert_eq!(tally.rows_audited, 4);
+        assert_eq!(group.scores, [1.5, 2.0]);
+        assert_eq!(group.scores_missing, 2);
+        // A row the filter drops is not checked: `n/a` (row 6) is in the EU.
+        let error = tally_batches(&spec(Some("region = 'US'")), [&first, &second]).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("Row 7: column `s` holds `abc`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn audits_without_a_label_or_a_prediction() {
+        let batches = sample();
+        let mut without_label = spec(&["sex"], false, None);
+        without_label.label = None;
+        let tally = tally_batches(&without_label, &batches).unwrap();
+        assert!(!tally.labelled && tally.predicted && !tally.scored);
+        let selected: Vec<(String, u64, u64)> = tally
+            .groups
+            .iter()
+            .map(|(k, g)| (k[0].display(), g.counts.count(), g.counts.selected()))
+            .collect();
+        assert_eq!(
+            selected,
+            [
+                ("null".into(), 1, 1),
+                ("F".into(), 3, 1),
+                ("M".into(), 2, 1)
+            ]
+        );
+        // An invalid label is not read when there is no label column.
+        let odd = batch(&[Some("F")], &[1], &[7], &["1"], &[0.0]);
+        assert!(tally_batches(&without_label, [&odd]).is_ok());
+
+        let mut scores_only = spec(&["sex"], true, None);
+        scores_only.label = None;
+        scores_only.prediction = None;
+        let odd = batch(&[Some("F")], &[1], &[7], &["maybe"], &[0.0]);
+        let tally = tally_batches(&scores_only, batches.iter().chain([&odd])).unwrap();
+        assert!(!tally.labelled && !tally.predicted && tally.scored);
+        assert_eq!(tally.rows_audited, 7);
+
+        let mut nothing = scores_only.clone();
+        nothing.score = None;
+        let error = tally_batches(&nothing, &batches).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("a prediction column or a score column"),
+            "{error}"
+        );
+        let mut label_only = scores_only;
+        label_only.label = Some("y".into());
+        let error = tally_batches(&label_only, &batches).unwrap_err();
+        assert!(
+            error.to_string().contains("needs a prediction column"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -14,15 +14,24 @@
 //!
 //! Keywords are case-insensitive; `and` binds tighter than `or`. A string in
 //! single or double quotes doubles its quote character to include it
-//! (`'it''s'`). Comparisons with a missing (null) cell are false, whatever the
-//! operator — as in SQL, `x != 'a'` does not select rows where `x` is null.
+//! (`'it''s'`).
 //!
-//! Typing: a number column compares numerically with a number literal (or a
-//! quoted literal that reads as a number); a text column compares as text
-//! with a quoted literal (byte order, so ISO dates order correctly) and as a
-//! number with a number literal (cells that do not read as numbers are then
-//! false); a boolean column compares with `true` / `false` by `=` and `!=`.
-//! Dates and timestamps compare as their ISO 8601 text.
+//! Logic is three-valued, as in SQL: a comparison with a missing cell (null
+//! or empty text) is unknown, whatever the operator, and so is a numeric
+//! comparison with NaN or with text that does not read as a number. `and`,
+//! `or` and `not` follow Kleene's rules (false and unknown is false, true or
+//! unknown is true, not unknown is unknown), and a row is kept only where the
+//! filter is true: `x != 'a'` and `not x = 'a'` do not keep rows where `x` is
+//! missing.
+//!
+//! Typing: a bare number literal compares numerically — with a number column,
+//! and with a text column whose cells read as numbers (integers exactly,
+//! others as floats), which is how `year >= 2025` works on CSV read as text.
+//! A quoted literal compares as text with a text column (byte order, so ISO
+//! dates order correctly) and numerically with a number column when it reads
+//! as a number. A boolean column compares with `true` / `false` by `=` and
+//! `!=`; a text column with them case-insensitively. Dates and timestamps
+//! compare as their ISO 8601 text.
 //!
 //! ```
 //! use accord_fairness::filter::Filter;
@@ -531,13 +540,23 @@ impl Filter {
         }
     }
 
-    /// Which rows of `batch` the filter keeps.
+    /// Which rows of `batch` the filter keeps: those where it is true (not
+    /// false, not unknown).
     pub fn evaluate(&self, batch: &RecordBatch) -> Result<Vec<bool>, FairnessError> {
-        evaluate(&self.expr, batch)
+        Ok(evaluate(&self.expr, batch)?.truth)
     }
 }
 
-fn evaluate(expr: &Expr, batch: &RecordBatch) -> Result<Vec<bool>, FairnessError> {
+/// A filter's value on each row, in three-valued (Kleene) logic: `truth[row]`
+/// is true only where the value is known to be true; `known[row]` is false
+/// where it is unknown (a comparison with a missing cell, NaN, or text that
+/// does not read as a number in a numeric comparison).
+struct Truth {
+    truth: Vec<bool>,
+    known: Vec<bool>,
+}
+
+fn evaluate(expr: &Expr, batch: &RecordBatch) -> Result<Truth, FairnessError> {
     match expr {
         Expr::Compare {
             column,
@@ -563,48 +582,37 @@ fn evaluate(expr: &Expr, batch: &RecordBatch) -> Result<Vec<bool>, FairnessError
         Expr::And(a, b) => {
             let mut left = evaluate(a, batch)?;
             let right = evaluate(b, batch)?;
-            left.iter_mut().zip(right).for_each(|(l, r)| *l &= r);
+            // Known when both are known, or when either is known to be false.
+            for row in 0..left.truth.len() {
+                let (lt, lk) = (left.truth[row], left.known[row]);
+                let (rt, rk) = (right.truth[row], right.known[row]);
+                left.known[row] = (lk && (rk || !lt)) || (rk && !rt);
+                left.truth[row] = lt && rt;
+            }
             Ok(left)
         }
         Expr::Or(a, b) => {
             let mut left = evaluate(a, batch)?;
             let right = evaluate(b, batch)?;
-            left.iter_mut().zip(right).for_each(|(l, r)| *l |= r);
+            // Known when both are known, or when either is true.
+            for row in 0..left.truth.len() {
+                let (lt, lk) = (left.truth[row], left.known[row]);
+                let (rt, rk) = (right.truth[row], right.known[row]);
+                left.known[row] = (lk && rk) || lt || rt;
+                left.truth[row] = lt || rt;
+            }
             Ok(left)
         }
         Expr::Not(a) => {
-            // NOT of a comparison with a null cell stays false (SQL's three-valued
-            // logic): rows whose cells are null in any column read are dropped.
-            let inner = evaluate(a, batch)?;
-            let known = known_rows(a, batch)?;
-            Ok(inner.into_iter().zip(known).map(|(v, k)| k && !v).collect())
-        }
-    }
-}
-
-/// Rows where every column an expression reads has a value.
-fn known_rows(expr: &Expr, batch: &RecordBatch) -> Result<Vec<bool>, FairnessError> {
-    let mut columns = Vec::new();
-    fn walk<'e>(expr: &'e Expr, out: &mut Vec<&'e str>) {
-        match expr {
-            Expr::Compare { column, .. } => out.push(column),
-            Expr::And(a, b) | Expr::Or(a, b) => {
-                walk(a, out);
-                walk(b, out);
+            // NOT of an unknown stays unknown: `not x = 'a'` does not keep rows
+            // where `x` is missing, as in SQL.
+            let mut inner = evaluate(a, batch)?;
+            for (truth, known) in inner.truth.iter_mut().zip(&inner.known) {
+                *truth = *known && !*truth;
             }
-            Expr::Not(a) => walk(a, out),
+            Ok(inner)
         }
     }
-    walk(expr, &mut columns);
-    let mut known = vec![true; batch.num_rows()];
-    for column in columns {
-        if let Some(array) = batch.column_by_name(column).filter(|a| a.null_count() > 0) {
-            for (row, k) in known.iter_mut().enumerate() {
-                *k &= array.is_valid(row);
-            }
-        }
-    }
-    Ok(known)
 }
 
 fn type_error(column: &str, data_type: &DataType, what: &str) -> FairnessError {
@@ -619,15 +627,32 @@ fn cast(array: &ArrayRef, to: &DataType) -> Result<ArrayRef, FairnessError> {
     arrow_cast::cast(array, to).map_err(|e| FairnessError::Internal(format!("cast to {to}: {e}")))
 }
 
+/// The order of a cell read from text against a number literal: integers
+/// exactly (so that identifiers past 2^53 compare correctly), other numbers
+/// as floats; `None` when the cell is not a number.
+fn compare_text_number(cell: &str, value: f64, integer: Option<i64>) -> Option<std::cmp::Ordering> {
+    let cell = cell.trim();
+    if let (Some(literal), Ok(number)) = (integer, cell.parse::<i64>()) {
+        return Some(number.cmp(&literal));
+    }
+    let number = parse_number(cell)?;
+    Some(number.total_cmp(&value))
+}
+
 fn compare(
     column: &str,
     array: &ArrayRef,
     op: Op,
     literal: &Literal,
-) -> Result<Vec<bool>, FairnessError> {
+) -> Result<Truth, FairnessError> {
     let data_type = array.data_type();
     let rows = array.len();
-    let mut out = vec![false; rows];
+    let mut truth = vec![false; rows];
+    let mut known = vec![false; rows];
+    let mut set = |row: usize, order: std::cmp::Ordering| {
+        truth[row] = op.holds(order);
+        known[row] = true;
+    };
     match data_type {
         DataType::Boolean => {
             let wanted = match literal {
@@ -650,9 +675,9 @@ fn compare(
                 ));
             }
             let values = array.as_boolean();
-            for (row, slot) in out.iter_mut().enumerate() {
+            for row in 0..rows {
                 if values.is_valid(row) {
-                    *slot = op.holds(values.value(row).cmp(&wanted));
+                    set(row, values.value(row).cmp(&wanted));
                 }
             }
         }
@@ -674,14 +699,14 @@ fn compare(
             };
             let ints = cast(array, &DataType::Int64)?;
             let ints = ints.as_primitive::<arrow_array::types::Int64Type>();
-            for (row, slot) in out.iter_mut().enumerate() {
+            for row in 0..rows {
                 if ints.is_valid(row) {
                     let cell = ints.value(row);
                     let order = match integer {
                         Some(i) => cell.cmp(&i),
                         None => (cell as f64).total_cmp(&value),
                     };
-                    *slot = op.holds(order);
+                    set(row, order);
                 }
             }
         }
@@ -703,52 +728,58 @@ fn compare(
             };
             let floats = cast(array, &DataType::Float64)?;
             let floats = floats.as_primitive::<arrow_array::types::Float64Type>();
-            for (row, slot) in out.iter_mut().enumerate() {
+            for row in 0..rows {
                 if floats.is_valid(row) {
                     let cell = floats.value(row);
                     if !cell.is_nan() {
-                        *slot = op.holds(cell.total_cmp(&value));
+                        set(row, cell.total_cmp(&value));
                     }
                 }
             }
         }
         _ => {
+            // Text: what CSV and JSON lines give when their columns are read
+            // as text, and any other type (dates, times) as its ISO text.
             let text_array: ArrayRef = match data_type {
                 DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Arc::clone(array),
                 _ => cast(array, &DataType::Utf8)?,
             };
             match literal {
-                Literal::Number { value, .. } => {
-                    let value = *value;
+                Literal::Number { value, integer, .. } => {
                     for_each_str(&text_array, |row, cell| {
-                        if let Some(n) = cell.and_then(|c| parse_number(c.trim())) {
-                            out[row] = op.holds(n.total_cmp(&value));
+                        if let Some(order) =
+                            cell.and_then(|c| compare_text_number(c, *value, *integer))
+                        {
+                            set(row, order);
                         }
                     });
                 }
                 Literal::Text { text, .. } => {
                     for_each_str(&text_array, |row, cell| {
-                        if let Some(cell) = cell {
-                            out[row] = op.holds(cell.cmp(text.as_str()));
+                        if let Some(cell) = cell.filter(|c| !c.is_empty()) {
+                            set(row, cell.cmp(text.as_str()));
                         }
                     });
                 }
                 Literal::Bool(wanted) => {
                     let wanted = if *wanted { "true" } else { "false" };
                     for_each_str(&text_array, |row, cell| {
-                        if let Some(cell) = cell {
-                            out[row] = op.holds(if cell.trim().eq_ignore_ascii_case(wanted) {
-                                std::cmp::Ordering::Equal
-                            } else {
-                                std::cmp::Ordering::Less
-                            });
+                        if let Some(cell) = cell.filter(|c| !c.is_empty()) {
+                            set(
+                                row,
+                                if cell.trim().eq_ignore_ascii_case(wanted) {
+                                    std::cmp::Ordering::Equal
+                                } else {
+                                    std::cmp::Ordering::Less
+                                },
+                            );
                         }
                     });
                 }
             }
         }
     }
-    Ok(out)
+    Ok(Truth { truth, known })
 }
 
 /// Calls `f(row, value)` for every row of a string array (`None` for nulls).
@@ -851,6 +882,87 @@ mod tests {
         assert_eq!(rows("active != false"), [0, 2, 4]);
         assert_eq!(rows("`my col` = 'it''s'"), [4]);
         assert_eq!(rows("`my col` >= 'c'"), [2, 3, 4]);
+    }
+
+    /// The same batch with every column as text, as CSV and JSON lines give
+    /// it when read as text: numbers and booleans as their text, null as null.
+    fn text_batch() -> RecordBatch {
+        let typed = batch();
+        let fields: Vec<Field> = typed
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| Field::new(f.name(), DataType::Utf8, true))
+            .collect();
+        let columns: Vec<ArrayRef> = typed
+            .columns()
+            .iter()
+            .map(|c| arrow_cast::cast(c, &DataType::Utf8).unwrap())
+            .collect();
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
+    }
+
+    fn rows_of(filter: &str, batch: &RecordBatch) -> Vec<usize> {
+        let mask = Filter::parse(filter).unwrap().evaluate(batch).unwrap();
+        mask.iter()
+            .enumerate()
+            .filter(|(_, k)| **k)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    #[test]
+    fn text_columns_give_the_rows_typed_columns_give() {
+        let (typed, text) = (batch(), text_batch());
+        assert_eq!(text.column(1).data_type(), &DataType::Utf8);
+        let cases: &[(&str, &[usize])] = &[
+            ("year >= 2025", &[1, 2, 4]),
+            ("year > 2024.5", &[1, 2, 4]),
+            ("year = 2025", &[1, 4]),
+            ("year != 2025", &[0, 2]),
+            ("score <= 0.5", &[0, 1, 4]),
+            ("score > 0.45 and score < 0.55", &[1, 4]),
+            ("active = true", &[0, 2, 4]),
+            ("active != false", &[0, 2, 4]),
+            ("region = 'EU' and year >= 2025", &[]),
+            ("region = 'EU' or year >= 2026", &[0, 2, 3]),
+            ("not region = 'EU'", &[1, 4]),
+            ("not year < 2025", &[1, 2, 4]),
+            ("not (region = 'US' and year >= 2026)", &[0, 1, 3, 4]),
+            ("`my col` = 'it''s'", &[4]),
+        ];
+        for (filter, expected) in cases {
+            assert_eq!(rows_of(filter, &typed), *expected, "typed: {filter}");
+            assert_eq!(rows_of(filter, &text), *expected, "text: {filter}");
+        }
+    }
+
+    #[test]
+    fn numeric_comparisons_on_text_are_exact_and_skip_what_is_not_a_number() {
+        let schema = Schema::new(vec![Field::new("id", DataType::Utf8, true)]);
+        let ids = StringArray::from(vec![
+            Some("9007199254740993"), // 2^53 + 1: equal to 2^53 as a float
+            Some("9007199254740992"),
+            Some(" 10 "),
+            Some("9"),
+            Some("NA"),
+            Some(""),
+            None,
+            Some("1e1"),
+        ]);
+        let batch = RecordBatch::try_new(
+            Arc::new(Schema::new(schema.fields().clone())),
+            vec![Arc::new(ids)],
+        )
+        .unwrap();
+        assert_eq!(rows_of("id = 9007199254740993", &batch), [0]);
+        assert_eq!(rows_of("id > 9007199254740992", &batch), [0]);
+        // Numerically 10 > 9, where text would put "10" before "9".
+        assert_eq!(rows_of("id >= 10 and id < 100", &batch), [2, 7]);
+        // `NA`, empty and missing cells are unknown: kept neither way.
+        assert_eq!(rows_of("id < 100", &batch), [2, 3, 7]);
+        assert_eq!(rows_of("not id < 100", &batch), [0, 1]);
+        assert_eq!(rows_of("id != 'NA'", &batch), [0, 1, 2, 3, 7]);
     }
 
     #[test]

@@ -14,13 +14,21 @@
 //!   screen of 29 CFR 1607.4(D) and the NYC LL144 bias-audit tables.
 //! - [`report`] renders an [`Audit`] as text, as one self-contained HTML page,
 //!   or as an `evidence/v1` object of kind `fairness-audit` for the control
-//!   `bias-testing`. Its threshold `impact_ratio_min ≥ 0.8` (29 CFR
-//!   1607.4(D)) carries the four-fifths result in its own `passed`; the
-//!   file's `passed` says the audit is complete (every input read). NYC
-//!   LL144 sets no pass/fail level: its tables are reported, not judged.
+//!   `bias-testing`. With predictions it carries the threshold
+//!   `impact_ratio_min ≥ 0.8` (29 CFR 1607.4(D)); the file's `passed` is the
+//!   conjunction of its thresholds and of the data being read completely (no
+//!   more rows rejected than allowed), so an audit that fails the four-fifths
+//!   screen never reads as passed. NYC LL144 sets no pass/fail level: its
+//!   tables are reported, not judged.
 //!
 //! [`filter`] parses and evaluates `--where` filters; [`outcome`] reads label
-//! and prediction values (0/1, true/false, yes/no).
+//! and prediction values (0/1, true/false, yes/no); [`score`] reads scores.
+//! Every column may arrive typed or as text (`Utf8`), with the same results.
+//!
+//! Only the group columns and either a prediction or a score column are
+//! needed: selection rates, impact ratios, the four-fifths screen and the
+//! LL144 tables come from groups and predictions (or scores) alone; error
+//! rates and equalized odds also need a label (ground truth).
 //!
 //! ```
 //! use accord_fairness::{GroupValue, Tally, Counts, metrics::{audit, AuditOptions}};
@@ -29,8 +37,8 @@
 //! tally.add(vec![GroupValue::Str("F".into())], Counts { tp: 30, fp: 10, tn: 50, fn_: 10 });
 //! tally.add(vec![GroupValue::Str("M".into())], Counts { tp: 40, fp: 10, tn: 40, fn_: 10 });
 //! let audit = audit(&tally, &AuditOptions::default());
-//! assert_eq!(audit.groups[0].selection_rate, 0.4);
-//! assert_eq!(audit.impact_ratio_min, Some(0.8));
+//! assert_eq!(audit.groups[0].selection_rate(), Some(0.4));
+//! assert_eq!(audit.impact_ratio_min(), Some(0.8));
 //! ```
 
 #![cfg_attr(
@@ -49,6 +57,7 @@ pub mod median;
 pub mod metrics;
 pub mod outcome;
 pub mod report;
+pub mod score;
 mod tally;
 
 pub use metrics::Audit;
@@ -75,6 +84,21 @@ pub enum FairnessError {
         /// The value as shown to the user (quoted, or `an empty value`).
         value: String,
     },
+    /// A score that is neither a number nor empty.
+    #[error(
+        "Row {row}: column `{column}` holds {value}, which is not a number (a score must be a number; an empty cell is a missing score)"
+    )]
+    Score {
+        /// 1-based among the rows read (the header of a CSV file is not counted).
+        row: u64,
+        column: String,
+        /// The value as shown to the user (quoted).
+        value: String,
+    },
+    /// The columns named cannot make an audit (no prediction and no score, or
+    /// a label without predictions).
+    #[error("{0}")]
+    Spec(String),
     /// A column has a type the audit cannot use.
     #[error("Column `{column}` has type {data_type}, which {what}")]
     ColumnType {

@@ -2,7 +2,9 @@
 //!
 //! Accepted, in any column type that holds them: `1` / `0` (integers, or
 //! floats equal to 1 and 0), booleans, and the strings `1`, `0`, `true`,
-//! `false`, `yes`, `no` (case-insensitive, surrounding spaces ignored). `1`,
+//! `false`, `yes`, `no` (case-insensitive, surrounding spaces ignored) and
+//! numbers written as text that equal 1 or 0 (`1.0`, `0.00`), so that a
+//! column read as text gives the same outcomes as the same column typed. `1`,
 //! `true` and `yes` are positive: for the prediction, "selected"; for the
 //! label, the favourable true outcome. Anything else — including a missing
 //! value — is an error naming the row, because an audit that silently drops
@@ -29,7 +31,13 @@ pub fn parse_str(value: &str) -> Option<bool> {
     {
         Some(false)
     } else {
-        None
+        // `1.0`, `0.0`: what a float column holds, written as text. Words such
+        // as `inf` or `nan` parse as floats but equal neither.
+        match value.parse::<f64>() {
+            Ok(1.0) => Some(true),
+            Ok(0.0) => Some(false),
+            _ => None,
+        }
     }
 }
 
@@ -144,10 +152,17 @@ mod tests {
             Some("maybe"),
             None,
             Some(""),
+            Some("1.0"),
+            Some(" 0.00 "),
+            Some("-0"),
+            Some("1e0"),
+            Some("0.5"),
+            Some("nan"),
+            Some("inf"),
         ]));
         assert_eq!(
             decode("c", &strings).unwrap(),
-            [1, 1, 1, 0, 0, 0, 2, 2, 2, 2]
+            [1, 1, 1, 0, 0, 0, 2, 2, 2, 2, 1, 0, 0, 1, 2, 2, 2]
         );
         let ints: ArrayRef = Arc::new(Int64Array::from(vec![
             Some(1),

@@ -201,21 +201,49 @@ impl GroupTally {
 
 /// Everything an audit needs from the data: per observed combination of the
 /// group columns' values, what its rows counted.
-#[derive(Clone, Debug, Default, PartialEq)]
+///
+/// Without a label column every row counts as label 0 and `labelled` is
+/// false; without a prediction column every row counts as not selected and
+/// `predicted` is false. The metrics leave out what those columns would give.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Tally {
     /// The group columns, in the order given.
     pub columns: Vec<String>,
     /// Observed combinations (one value per column), sorted.
     pub groups: BTreeMap<Vec<GroupValue>, GroupTally>,
-    /// Rows read (before the filter).
+    /// Rows the reader delivered (before the filter; rejected rows not included).
     pub rows_read: u64,
     /// Rows that passed the filter and were counted.
     pub rows_audited: u64,
+    /// Rows the reader rejected as malformed (set by the caller from the
+    /// reader's report): read, but neither delivered nor audited.
+    pub rows_rejected: u64,
+    /// Whether a label (ground truth) column was read.
+    pub labelled: bool,
+    /// Whether a prediction (selection) column was read.
+    pub predicted: bool,
     /// Whether a score column was read.
     pub scored: bool,
 }
 
+impl Default for Tally {
+    fn default() -> Self {
+        Tally {
+            columns: Vec::new(),
+            groups: BTreeMap::new(),
+            rows_read: 0,
+            rows_audited: 0,
+            rows_rejected: 0,
+            labelled: true,
+            predicted: true,
+            scored: false,
+        }
+    }
+}
+
 impl Tally {
+    /// An empty tally with a label and a prediction column and no score
+    /// (set `labelled`, `predicted` and `scored` to say otherwise).
     pub fn new(columns: Vec<String>) -> Tally {
         Tally {
             columns,
@@ -253,6 +281,9 @@ impl Tally {
     pub fn merge(&mut self, other: Tally) {
         self.rows_read += other.rows_read;
         self.rows_audited += other.rows_audited;
+        self.rows_rejected += other.rows_rejected;
+        self.labelled &= other.labelled;
+        self.predicted &= other.predicted;
         self.scored |= other.scored;
         for (key, group) in other.groups {
             match self.groups.get_mut(&key) {

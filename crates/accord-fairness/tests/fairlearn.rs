@@ -92,8 +92,8 @@ fn compare(groups: &[&str], table: &Path, python: &Path, directory: &Path) -> Ve
         .remove(0);
     let spec = AuditSpec {
         groups: groups.iter().map(|g| g.to_string()).collect(),
-        label: "label".into(),
-        prediction: "pred".into(),
+        label: Some("label".into()),
+        prediction: Some("pred".into()),
         score: None,
         filter: None,
     };
@@ -229,6 +229,149 @@ fn metrics_equal_fairlearns() {
     let mut problems = Vec::new();
     for groups in [&["sex", "race"][..], &["race"][..], &["sex"][..]] {
         problems.extend(compare(groups, &table, &python, directory.path()));
+    }
+    assert!(
+        problems.is_empty(),
+        "Accord and Fairlearn differ:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// The table of [`generate`] without its label column.
+fn without_label(table: &Path, out: &Path) {
+    let text = std::fs::read_to_string(table).unwrap();
+    let kept: String = text
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            assert_eq!(
+                fields[2],
+                if line.starts_with("sex,") {
+                    "label"
+                } else {
+                    fields[2]
+                }
+            );
+            format!("{},{},{},{}\n", fields[0], fields[1], fields[3], fields[4])
+        })
+        .collect();
+    std::fs::write(out, kept).unwrap();
+}
+
+/// Issue 9: an audit from groups and predictions alone (no label column in
+/// the data) gives Fairlearn's `selection_rate` per group and its
+/// `demographic_parity_difference` / `demographic_parity_ratio` with
+/// `sensitive_features`, to 1e-9.
+#[test]
+fn selection_without_a_label_equals_fairlearns() {
+    let Some(python) = python() else { return };
+    let directory = tempfile::tempdir().unwrap();
+    let full = directory.path().join("full.csv");
+    generate(&full, 50_000);
+    let table = directory.path().join("no-label.csv");
+    without_label(&full, &table);
+    let input = accord_data::discover(std::slice::from_ref(&table))
+        .unwrap()
+        .remove(0);
+    let mut problems = Vec::new();
+    for groups in [&["sex", "race"][..], &["race"][..], &["sex"][..]] {
+        let spec = AuditSpec {
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            label: None,
+            prediction: Some("pred".into()),
+            score: None,
+            filter: None,
+        };
+        let mut reader = accord_data::table(
+            &input,
+            &TableOptions {
+                columns: spec.columns(),
+                batch_rows: 4096,
+            },
+        )
+        .unwrap();
+        let tally = run(&mut reader, &spec, 2, |_, _| {}).unwrap();
+        assert_eq!(reader.report().malformed, 0);
+        let options = AuditOptions {
+            label: None,
+            prediction: Some("pred".into()),
+            ..AuditOptions::default()
+        };
+        let ours = serde_json::to_value(audit(&tally, &options)).unwrap();
+        assert!(
+            ours.get("equalized_odds_difference").is_none(),
+            "no label, no error rates"
+        );
+
+        let out = directory
+            .path()
+            .join(format!("fairlearn-no-label-{}.json", groups.join("-")));
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fairlearn_compare.py");
+        let status = Command::new(&python)
+            .arg(&script)
+            .arg(&table)
+            .arg(&out)
+            .args(["-", "pred"])
+            .args(groups)
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+        assert!(
+            status.success(),
+            "{} {} failed",
+            python.display(),
+            script.display()
+        );
+        let theirs: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+
+        let our_groups = ours["groups"].as_array().unwrap();
+        let their_groups = theirs["groups"].as_array().unwrap();
+        if our_groups.len() != their_groups.len() {
+            problems.push(format!(
+                "{} groups, Fairlearn {}",
+                our_groups.len(),
+                their_groups.len()
+            ));
+        }
+        for theirs_group in their_groups {
+            let key = &theirs_group["group"];
+            let Some(ours_group) = our_groups.iter().find(|g| {
+                groups
+                    .iter()
+                    .all(|c| g["group"][c].as_str() == key[c].as_str())
+            }) else {
+                problems.push(format!("group {key} is missing from Accord's"));
+                continue;
+            };
+            for name in ["count", "selection_rate"] {
+                close(
+                    &format!("{key}/{name}"),
+                    &ours_group[name],
+                    &theirs_group[name],
+                    &mut problems,
+                );
+            }
+        }
+        close(
+            "overall/selection_rate",
+            &ours["overall"]["selection_rate"],
+            &theirs["overall"]["selection_rate"],
+            &mut problems,
+        );
+        for name in ["demographic_parity_difference", "demographic_parity_ratio"] {
+            close(name, &ours[name], &theirs[name], &mut problems);
+        }
+        close(
+            "impact_ratio_min",
+            &ours["impact_ratio_min"],
+            &theirs["demographic_parity_ratio"],
+            &mut problems,
+        );
+        eprintln!(
+            "compared selection rates of {} groups ({}) without a label with Fairlearn {}",
+            their_groups.len(),
+            groups.join(" × "),
+            theirs["fairlearn"]
+        );
     }
     assert!(
         problems.is_empty(),

@@ -7,7 +7,13 @@ true_positive_rate, false_positive_rate, scikit-learn's precision_score
 (zero_division=0) and count by the intersectional groups and overall; and
 demographic_parity_difference, demographic_parity_ratio and
 equalized_odds_difference with their defaults (method="between_groups",
-agg="worst_case"). Needs: pip install fairlearn pandas
+agg="worst_case").
+
+With LABEL `-` the table has no label column: only selection_rate and count
+by group and overall, and demographic_parity_difference and
+demographic_parity_ratio with sensitive_features. Fairlearn's signatures
+still take y_true, which these metrics do not read; the predictions are
+passed in its place. Needs: pip install fairlearn pandas
 """
 
 import functools
@@ -34,8 +40,39 @@ def number(value):
     return None if math.isnan(value) else value
 
 
+def without_label(frame, pred, groups):
+    """Selection rates and demographic parity, from groups and predictions only."""
+    y_pred = frame[pred].astype(int)
+    sensitive = frame[groups]
+    metrics = {"selection_rate": selection_rate, "count": count}
+    # selection_rate and count never read y_true; Fairlearn requires the argument.
+    mf = MetricFrame(metrics=metrics, y_true=y_pred, y_pred=y_pred, sensitive_features=sensitive)
+    rows = []
+    for key, values in mf.by_group.dropna(subset=["count"]).iterrows():
+        key = key if isinstance(key, tuple) else (key,)
+        row = {"group": dict(zip(groups, key))}
+        row.update({name: number(values[name]) for name in metrics})
+        rows.append(row)
+    return {
+        "groups": rows,
+        "overall": {name: number(mf.overall[name]) for name in metrics},
+        "demographic_parity_difference": number(
+            demographic_parity_difference(y_pred, y_pred, sensitive_features=sensitive)
+        ),
+        "demographic_parity_ratio": number(
+            demographic_parity_ratio(y_pred, y_pred, sensitive_features=sensitive)
+        ),
+    }
+
+
 def main(table, out, label, pred, groups):
     frame = pd.read_csv(table, dtype={g: str for g in groups}, keep_default_na=False)
+    if label == "-":
+        result = without_label(frame, pred, groups)
+        result["fairlearn"] = __import__("fairlearn").__version__
+        with open(out, "w", encoding="utf-8") as f:
+            json.dump(result, f)
+        return
     y_true = frame[label].astype(int)
     y_pred = frame[pred].astype(int)
     sensitive = frame[groups]

@@ -46,12 +46,20 @@ fn expected_number(value: &Value) -> Option<f64> {
     }
 }
 
+/// Written as an expected value: the key must not be there at all (an audit
+/// leaves out what it cannot compute instead of writing zeros or nulls).
+const ABSENT: &str = "<absent>";
+
 /// Checks that `actual` has what `expected` says; problems are pushed with their JSON path.
 fn matches(expected: &Value, actual: &Value, path: &str, problems: &mut Vec<String>) {
     match (expected, actual) {
         (Value::Object(e), Value::Object(a)) => {
             for (key, value) in e {
                 match a.get(key) {
+                    Some(found) if value.as_str() == Some(ABSENT) => {
+                        problems.push(format!("{path}/{key}: {found}, expected no such key"))
+                    }
+                    None if value.as_str() == Some(ABSENT) => {}
                     Some(found) => matches(value, found, &format!("{path}/{key}"), problems),
                     None if value.is_null() => {}
                     None => problems.push(format!("{path}/{key}: missing")),
@@ -129,6 +137,8 @@ fn metric_cases() {
             .map(|v| v.as_str().unwrap().to_string())
             .collect();
         let scored = case["score"].as_bool().unwrap_or(false);
+        let labelled = case["label"].as_bool().unwrap_or(true);
+        let predicted = case["prediction"].as_bool().unwrap_or(true);
         let filter = case["filter"].as_str().map(|f| Filter::parse(f).unwrap());
         let rows = rows_of(case, &groups, scored);
         let names: Vec<String> = match case["columns"].as_array() {
@@ -137,8 +147,15 @@ fn metric_cases() {
                 .map(|v| v.as_str().unwrap().to_string())
                 .collect(),
             None => {
+                // Row values: the groups, then the label, the prediction and
+                // the score that the case has.
                 let mut names = groups.clone();
-                names.extend(["label".to_string(), "prediction".to_string()]);
+                if labelled {
+                    names.push("label".into());
+                }
+                if predicted {
+                    names.push("prediction".into());
+                }
                 if scored {
                     names.push("score".into());
                 }
@@ -164,15 +181,20 @@ fn metric_cases() {
             .collect();
         let spec = AuditSpec {
             groups: groups.clone(),
-            label: "label".into(),
-            prediction: "prediction".into(),
+            label: labelled.then(|| "label".to_string()),
+            prediction: predicted.then(|| "prediction".to_string()),
             score: scored.then(|| "score".to_string()),
             filter,
         };
         let mut reader = batches.into_iter().map(Ok::<_, FairnessError>);
-        let tally = run(&mut reader, &spec, 2, |_, _| {}).unwrap();
+        let mut tally = run(&mut reader, &spec, 2, |_, _| {}).unwrap();
+        tally.rows_rejected = case["rejected"].as_u64().unwrap_or(0);
         let options = AuditOptions {
+            label: spec.label.clone(),
+            prediction: spec.prediction.clone(),
             score: spec.score.clone(),
+            exclude_small: case["exclude_small"].as_bool().unwrap_or(false),
+            exclusion_justification: case["justification"].as_str().map(str::to_string),
             ..AuditOptions::default()
         };
         let result = serde_json::to_value(audit(&tally, &options)).unwrap();

@@ -1,4 +1,6 @@
-//! `accord audit fairness`: formats, evidence into `accord assess`, bad input.
+//! `accord audit fairness`: formats, audits with and without a label,
+//! evidence judged by its result, evidence into `accord assess`, bad input,
+//! and every row read or the audit fails (issue 9).
 
 use std::fs;
 use std::path::Path;
@@ -114,8 +116,12 @@ fn json_is_evidence_of_kind_fairness_audit() {
     assert_eq!(v["thresholds"][0]["value"], 0.8);
     assert_eq!(v["thresholds"][0]["source"], "29 CFR 1607.4(D)");
     assert_eq!(v["thresholds"][0]["passed"], false);
-    // The file's `passed`: the audit is complete. The screen's result is the threshold's.
-    assert_eq!(v["passed"], true);
+    // Issue 9: the file's `passed` is its thresholds' (and the data's), never
+    // `true` beside a failed threshold.
+    assert_eq!(v["passed"], false);
+    assert_eq!(m["rows_read"], 20);
+    assert_eq!(m["rows_rejected"], 0);
+    assert_eq!(m["rows_audited"], 20);
 }
 
 #[test]
@@ -300,19 +306,17 @@ fn evidence_feeds_assess() {
     };
     let independent = ["--auditor", "Example Audit LLP", "--independent"];
 
-    // A four-fifths failure is a finding of the federal screen; LL144 sets no
-    // pass/fail level, so the same recent, independent audit satisfies NYC.
+    // A four-fifths failure never satisfies the federal screen, and the
+    // finding names the number.
     let failing = audit("fail", &failing_table(), &independent);
     let screen = find(&failing, "us-federal/ugesp-4d-four-fifths-screen");
-    assert_eq!(screen["evidence"], "partial", "{screen}");
+    assert_ne!(screen["evidence"], "satisfied", "{screen}");
     assert!(
         screen["findings"]
             .to_string()
             .contains("impact_ratio_min = 0.6"),
         "{screen}"
     );
-    let nyc = find(&failing, "us-nyc-ll144/bias-audit");
-    assert_eq!(nyc["evidence"], "satisfied", "{nyc}");
 
     let passing = audit("pass", &passing_table(), &independent);
     assert_eq!(
@@ -467,25 +471,103 @@ fn bad_outcomes_stop_with_the_row() {
     assert!(stdout(&o).is_empty());
 }
 
+/// Issue 9: every row is read or the audit fails. Malformed rows stop it with
+/// exit 2, naming them, with nothing written — unless `--max-bad-rows` allows
+/// them, and then the evidence records them.
 #[test]
-fn malformed_rows_are_counted_and_reported() {
+fn malformed_rows_stop_the_audit_unless_allowed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut text = passing_table();
     text.push_str("F,1\nM,1,1,extra\n");
     let path = write(dir.path(), "t.csv", &text);
-    let o = accord(&[
-        "audit", "fairness", &path, "-g", "sex", "--label", "hired", "--pred", "pred", "-f", "json",
-    ]);
-    assert_code(&o, 0);
-    let err = stderr(&o);
-    assert!(err.contains("2 malformed rows skipped"), "{err}");
+    let evidence = dir.path().join("e.json");
+    let report = dir.path().join("r.txt");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "audit",
+            "fairness",
+            &path,
+            "-g",
+            "sex",
+            "--label",
+            "hired",
+            "--pred",
+            "pred",
+            "-f",
+            "json",
+            "--evidence",
+            evidence.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        accord(&args)
+    };
+
+    // 22 rows read, 2 malformed: lines 22 and 23 (the header is line 1).
+    // (--max-bad-rows, exit code)
+    let cases: [(&[&str], i32); 7] = [
+        (&[], 2),
+        (&["--max-bad-rows", "0"], 2),
+        (&["--max-bad-rows", "1"], 2),
+        (&["--max-bad-rows", "5%"], 2), // 1.1 rows: 1 allowed
+        (&["--max-bad-rows", "2"], 0),
+        (&["--max-bad-rows", "10%"], 0), // 2.2 rows: 2 allowed
+        (&["--max-bad-rows", "100%"], 0),
+    ];
+    for (extra, code) in cases {
+        let _ = fs::remove_file(&evidence);
+        let mut with_output = extra.to_vec();
+        with_output.extend(["-o", report.to_str().unwrap()]);
+        let _ = fs::remove_file(&report);
+        let o = run(&with_output);
+        assert_code(&o, code);
+        let err = stderr(&o);
+        assert!(
+            err.contains(":22:") && err.contains(":23:"),
+            "{extra:?}: the rows are named: {err}"
+        );
+        if code == 2 {
+            assert!(err.contains("2 of the 22 rows read are malformed"), "{err}");
+            assert!(err.contains("nothing was written"), "{err}");
+            assert!(err.contains("hint: "), "{err}");
+            assert!(
+                !evidence.exists() && !report.exists(),
+                "{extra:?}: nothing written"
+            );
+            assert!(stdout(&o).is_empty());
+        } else {
+            assert!(err.contains("2 malformed rows left out"), "{err}");
+            let v: Value = serde_json::from_str(&fs::read_to_string(&evidence).unwrap()).unwrap();
+            let m = &v["metrics"];
+            assert_eq!(m["rows_read"], 22);
+            assert_eq!(m["rows_rejected"], 2);
+            assert_eq!(m["rows_audited"], 20);
+            assert_eq!(m["data"]["max_bad_rows"]["given"], extra[1]);
+            assert!(m["data"]["max_bad_rows"]["allowed"].as_u64().unwrap() >= 2);
+            let lines: Vec<u64> = m["data"]["rejected_examples"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["line"].as_u64().unwrap())
+                .collect();
+            assert_eq!(lines, [22, 23]);
+            // Allowed, the rejected rows do not fail the evidence: the screen passes.
+            assert_eq!(v["passed"], true, "{}", v["thresholds"]);
+            assert_eq!(
+                fs::read_to_string(&report).unwrap(),
+                fs::read_to_string(&evidence).unwrap()
+            );
+        }
+    }
+    let o = run(&["--max-bad-rows", "lots"]);
+    assert_code(&o, 2);
     assert!(
-        err.contains(":22:") && err.contains(":23:"),
-        "line numbers: {err}"
+        stderr(&o).contains("not a number of rows"),
+        "{}",
+        stderr(&o)
     );
-    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(v["metrics"]["data"]["malformed_rows"], 2);
-    assert_eq!(v["metrics"]["rows_audited"], 20);
+    let o = run(&["--max-bad-rows", "120%"]);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("0% to 100%"), "{}", stderr(&o));
 }
 
 #[test]
@@ -510,36 +592,301 @@ fn empty_inputs_are_refused_clearly() {
     );
 }
 
+/// Issue 9: an input that cannot be read fails the audit; it is not skipped.
 #[test]
-fn an_unreadable_input_is_skipped_with_exit_2() {
+fn an_unreadable_input_fails_the_audit() {
     let dir = tempfile::tempdir().expect("tempdir");
     let sub = dir.path().join("parts");
     fs::create_dir(&sub).unwrap();
     write(&sub, "a.csv", &failing_table());
     fs::write(sub.join("b.csv.gz"), b"\x1f\x8b\x08\x00garbage, not gzip").unwrap();
+    let evidence = dir.path().join("e.json");
     let o = accord(&[
         "audit",
         "fairness",
         sub.to_str().unwrap(),
         "-g",
         "sex",
-        "--label",
-        "hired",
         "--pred",
         "pred",
         "-f",
         "json",
+        "--evidence",
+        evidence.to_str().unwrap(),
     ]);
     assert_code(&o, 2);
     let err = stderr(&o);
-    assert!(err.contains("b.csv.gz") && err.contains("skipped"), "{err}");
-    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(v["metrics"]["rows_audited"], 20);
-    assert_eq!(v["inputs"].as_array().unwrap().len(), 1);
-    assert!(
-        v["metrics"]["data"]["inputs_skipped"][0]["path"]
-            .as_str()
-            .unwrap()
-            .contains("b.csv.gz")
+    assert!(err.contains("b.csv.gz"), "{err}");
+    assert!(stdout(&o).is_empty(), "no report");
+    assert!(!evidence.exists(), "no evidence");
+}
+
+/// Issue 9: groups and selections are enough. Without a label the audit has
+/// selection rates, impact ratios, the four-fifths screen and the LL144
+/// selection-rate tables, and leaves error rates out (no zeros, no nulls).
+#[test]
+fn groups_and_predictions_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut table = String::from("sex,race,pred\n");
+    for (sex, race, selected, of) in [("F", "A", 3, 10), ("M", "B", 5, 10), ("F", "B", 4, 8)] {
+        for i in 0..of {
+            table.push_str(&format!("{sex},{race},{}\n", u8::from(i < selected)));
+        }
+    }
+    let path = write(dir.path(), "t.csv", &table);
+    let v = json(&[
+        "audit", "fairness", &path, "-g", "sex", "-g", "race", "--pred", "pred", "-f", "json",
+    ]);
+    let m = &v["metrics"];
+    assert!(m.get("label").is_none());
+    assert_eq!(m["prediction"], "pred");
+    for key in [
+        "equalized_odds_difference",
+        "true_positive_rate_difference",
+        "false_positive_rate_difference",
+    ] {
+        assert!(m.get(key).is_none(), "{key}: {m}");
+    }
+    let groups = m["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 3);
+    for g in groups {
+        for key in [
+            "true_positive_rate",
+            "false_positive_rate",
+            "precision",
+            "true_positives",
+        ] {
+            assert!(g.get(key).is_none(), "{key}: {g}");
+        }
+    }
+    // F·A 0.3, F·B 0.5, M·B 0.5.
+    assert_eq!(
+        groups[0]["group"],
+        serde_json::json!({"sex": "F", "race": "A"})
     );
+    assert_eq!(groups[0]["selection_rate"], 0.3);
+    assert_eq!(groups[0]["impact_ratio"], 0.6);
+    assert_eq!(m["impact_ratio_min"], 0.6);
+    assert_eq!(m["demographic_parity_ratio"], 0.6);
+    assert_eq!(m["four_fifths"]["flagged"], true);
+    assert_eq!(v["thresholds"][0]["passed"], false);
+    assert_eq!(v["passed"], false);
+    let sex = &m["ll144"]["tables"][0];
+    assert_eq!(sex["dimension"], "sex");
+    // F: 7 of 18; M: 5 of 10.
+    assert_eq!(sex["categories"][0]["selected"], 7);
+    assert_eq!(sex["categories"][0]["count"], 18);
+    assert!(sex["categories"][0].get("scoring_rate").is_none());
+
+    let o = accord(&["audit", "fairness", &path, "-g", "sex", "--pred", "pred"]);
+    assert_code(&o, 0);
+    let text = stdout(&o);
+    assert!(
+        text.contains("no label (error rates and equalized odds need one)"),
+        "{text}"
+    );
+    assert!(!text.contains("TPR"), "{text}");
+    assert!(text.contains("Four-fifths screen"), "{text}");
+}
+
+/// Issue 9: scores alone give the LL144 scoring-rate tables; the scoring-rate
+/// line prints the rate (the share above the median), not the median.
+#[test]
+fn scores_alone_give_the_scoring_rate_tables() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Median of 1..=8 is 4.5: F scores 1, 2, 3, 7 (1 of 4 above), M 4, 5, 6, 8 (3 of 4), one empty.
+    let path = write(
+        dir.path(),
+        "t.csv",
+        "sex,score\nF,1\nF,2\nF,3\nF,7\nM,4\nM,5\nM,6\nM,8\nM,\n",
+    );
+    let v = json(&[
+        "audit", "fairness", &path, "-g", "sex", "--score", "score", "-f", "json",
+    ]);
+    assert_eq!(v["thresholds"], serde_json::json!([]));
+    assert_eq!(
+        v["passed"], true,
+        "LL144 sets no pass/fail level; every row was read"
+    );
+    let m = &v["metrics"];
+    for key in [
+        "prediction",
+        "impact_ratio_min",
+        "four_fifths",
+        "demographic_parity_ratio",
+    ] {
+        assert!(m.get(key).is_none(), "{key}: {m}");
+    }
+    assert_eq!(m["ll144"]["score_median"], 4.5);
+    let categories = &m["ll144"]["tables"][0]["categories"];
+    assert_eq!(categories[0]["scoring_rate"], 0.25);
+    assert_eq!(categories[0]["scoring_impact_ratio"], 1.0 / 3.0);
+    assert_eq!(categories[1]["scoring_rate"], 0.75);
+    assert_eq!(categories[1]["scores_missing"], 1);
+    assert!(categories[0].get("selection_rate").is_none());
+
+    let o = accord(&["audit", "fairness", &path, "-g", "sex", "--score", "score"]);
+    assert_code(&o, 0);
+    let text = stdout(&o);
+    assert!(
+        text.contains(
+            "above the sample median score (median 4.5 of 8 scores); all scored individuals: 0.5000"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("Four-fifths"), "{text}");
+
+    // A score that is not a number stops the audit with its row.
+    let bad = write(dir.path(), "bad.csv", "sex,score\nF,1\nM,high\n");
+    let o = accord(&["audit", "fairness", &bad, "-g", "sex", "--score", "score"]);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("`high`"), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+}
+
+/// The columns must make an audit: a prediction or a score; a label only with predictions.
+#[test]
+fn an_audit_needs_predictions_or_scores() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(dir.path(), "t.csv", &failing_table());
+    for (args, message) in [
+        (
+            &["-g", "sex"][..],
+            "name the system's selections (--pred COL) or its scores (--score COL)",
+        ),
+        (
+            &["-g", "sex", "--label", "hired"][..],
+            "name the system's selections",
+        ),
+        (
+            &["-g", "sex", "--label", "hired", "--score", "hired"][..],
+            "--label needs --pred",
+        ),
+        (
+            &["-g", "sex", "--score", "hired", "--fail-on", "four-fifths"][..],
+            "`--fail-on four-fifths` needs --pred",
+        ),
+    ] {
+        let mut all = vec!["audit", "fairness", &path];
+        all.extend(args);
+        let o = accord(&all);
+        assert_code(&o, 2);
+        assert!(stderr(&o).contains(message), "{args:?}: {}", stderr(&o));
+    }
+}
+
+/// Issue 9: evidence is judged by its result. Audits with and without
+/// disparity: the four-fifths threshold, the file's `passed` and the exit
+/// code under `--fail-on four-fifths` agree.
+#[test]
+fn evidence_passes_only_when_the_screen_passes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // (name, table, extra arguments, threshold passed, exit code with --fail-on four-fifths)
+    let cases: [(&str, String, &[&str], bool, i32); 5] = [
+        (
+            "disparity",
+            failing_table(),
+            &["--label", "hired"],
+            false,
+            1,
+        ),
+        ("disparity-no-label", failing_table(), &[], false, 1),
+        ("parity", passing_table(), &["--label", "hired"], true, 0),
+        ("parity-no-label", passing_table(), &[], true, 0),
+        (
+            "disparity-by-race",
+            failing_table(),
+            &["-g", "race"],
+            false,
+            1,
+        ),
+    ];
+    for (name, table, extra, passed, fail_on_code) in cases {
+        let data = write(dir.path(), &format!("{name}.csv"), &table);
+        let evidence = dir.path().join(format!("{name}.json"));
+        let mut args = vec![
+            "audit",
+            "fairness",
+            &data,
+            "-g",
+            "sex",
+            "--pred",
+            "pred",
+            "--evidence",
+            evidence.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        assert_code(&accord(&args), 0);
+        let v: Value = serde_json::from_str(&fs::read_to_string(&evidence).unwrap()).unwrap();
+        assert_eq!(v["thresholds"][0]["passed"], passed, "{name}");
+        assert_eq!(
+            v["passed"], passed,
+            "{name}: `passed` is the thresholds' conjunction"
+        );
+        args.extend(["--fail-on", "four-fifths"]);
+        assert_code(&accord(&args), fail_on_code);
+    }
+}
+
+/// The auditor's choice under 6 RCNY § 5-301(d): small categories are reported
+/// either way, and excluded from the impact ratios only when asked.
+#[test]
+fn small_categories_are_excluded_only_at_the_auditors_choice() {
+    let base = [
+        "audit",
+        "fairness",
+        SAMPLE,
+        "-g",
+        "race_ethnicity",
+        "--pred",
+        "selected",
+        "-f",
+        "json",
+    ];
+    let small = |v: &Value| -> Value {
+        v["metrics"]["ll144"]["tables"][0]["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["excludable"] == true)
+            .cloned()
+            .expect("a category under 2%")
+    };
+    let kept = json(&base);
+    let category = small(&kept);
+    assert_eq!(category["excluded"], false);
+    assert!(category["impact_ratio"].is_number(), "{category}");
+    assert!(category.get("exclusion_reason").is_none());
+
+    let mut args = base.to_vec();
+    args.extend([
+        "--exclude-small-categories",
+        "--exclusion-reason",
+        "three applicants",
+    ]);
+    let excluded = json(&args);
+    assert_eq!(excluded["metrics"]["ll144"]["exclude_small"], true);
+    let category = small(&excluded);
+    assert_eq!(category["excluded"], true);
+    assert!(category["impact_ratio"].is_null(), "{category}");
+    assert!(category["count"].as_u64().unwrap() > 0);
+    assert!(category["selection_rate"].is_number());
+    let reason = category["exclusion_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("6 RCNY § 5-301(d)") && reason.ends_with("three applicants"),
+        "{reason}"
+    );
+
+    let o = accord(&[
+        "audit",
+        "fairness",
+        SAMPLE,
+        "-g",
+        "sex",
+        "--pred",
+        "selected",
+        "--exclusion-reason",
+        "x",
+    ]);
+    assert_code(&o, 2);
 }
