@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 
 use accord_data::{Input, TableOptions};
+
+use crate::bad_rows::MaxBadRows;
 use accord_fairness::Tally;
 use accord_fairness::engine::{self, AuditSpec};
 use accord_fairness::filter::Filter;
@@ -41,47 +43,6 @@ pub enum FairnessFailOn {
     /// Exit 1 when the four-fifths screen (29 CFR 1607.4(D)) does not pass: an impact ratio
     /// below 0.8, or no row selected so that it cannot be applied. Needs --pred.
     FourFifths,
-}
-
-/// How many malformed rows an audit may leave out: a count or a percentage of the rows read.
-#[derive(Clone, Debug, PartialEq)]
-pub enum MaxBadRows {
-    Count(u64),
-    Percent(f64),
-}
-
-impl MaxBadRows {
-    fn parse(text: &str) -> Result<MaxBadRows, String> {
-        let text = text.trim();
-        if let Some(percent) = text.strip_suffix('%') {
-            match percent.trim().parse::<f64>() {
-                Ok(p) if (0.0..=100.0).contains(&p) => Ok(MaxBadRows::Percent(p)),
-                _ => Err(format!(
-                    "`{text}` is not a percentage from 0% to 100% (for example `0.5%`)"
-                )),
-            }
-        } else {
-            text.parse::<u64>().map(MaxBadRows::Count).map_err(|_| {
-                format!("`{text}` is not a number of rows (`10`) or a percentage of the rows read (`0.5%`)")
-            })
-        }
-    }
-
-    /// The rows this allows out of `rows_read`; a percentage is rounded down.
-    fn allowed(&self, rows_read: u64) -> u64 {
-        match self {
-            MaxBadRows::Count(n) => *n,
-            // Exact for the row counts a file can hold: f64 has 53 bits.
-            MaxBadRows::Percent(p) => (rows_read as f64 * p / 100.0).floor() as u64,
-        }
-    }
-
-    fn given(&self) -> String {
-        match self {
-            MaxBadRows::Count(n) => n.to_string(),
-            MaxBadRows::Percent(p) => format!("{p}%"),
-        }
-    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -153,7 +114,7 @@ pub struct FairnessArgs {
     /// Malformed rows the audit may leave out, as a count (`10`) or a percentage of the rows
     /// read (`0.5%`); they are then reported and recorded in the evidence. Default: none, so
     /// any malformed row stops the audit (exit 2, nothing written).
-    #[arg(long, value_name = "N|P%", value_parser = MaxBadRows::parse)]
+    #[arg(long, value_name = "N|P%")]
     max_bad_rows: Option<MaxBadRows>,
     #[arg(long, short = 'f', value_enum, default_value_t = FairnessFormat::Text)]
     format: FairnessFormat,
@@ -163,6 +124,8 @@ pub struct FairnessArgs {
     /// Also write the evidence/v1 file (kind fairness-audit) here, for `accord assess --evidence`.
     #[arg(long, value_name = "FILE")]
     evidence: Option<PathBuf>,
+    #[command(flatten)]
+    subject: crate::subject::SubjectArgs,
     /// The auditor's name, recorded in the evidence (LL144 audits name their auditor).
     #[arg(long, value_name = "NAME")]
     auditor: Option<String>,
@@ -261,6 +224,7 @@ const REJECTED_EXAMPLES: usize = 20;
 const REJECTED_SHOWN: usize = 5;
 
 pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
+    let subject = args.subject.resolve()?;
     let filter = match &args.filter {
         Some(text) => Some(Filter::parse(text).map_err(|e| bad_input("--where", e.to_string()))?),
         None => None,
@@ -397,10 +361,13 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
     // Every malformed row, by input: (input, line, message), the first few kept.
     let mut rejected: Vec<(&Input, u64, String)> = Vec::new();
     let mut progress = Progress::new();
+    // CSV and JSON lines columns are read as text and interpreted by the
+    // audit (outcomes, scores, --where numbers), so that a value that does not
+    // fit a type guessed from the first rows is never a "malformed" row.
     let options = TableOptions {
         columns: wanted,
         batch_rows: 1 << 16,
-        ..TableOptions::default()
+        text: true,
     };
     for input in &inputs {
         let read = accord_data::table(input, &options).map(|mut reader| {
@@ -449,10 +416,7 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
 
     // Rejected rows: none unless --max-bad-rows allows them.
     let rows_read = tally.rows_read + tally.rows_rejected;
-    let allowed = args
-        .max_bad_rows
-        .as_ref()
-        .map_or(0, |m| m.allowed(rows_read));
+    let allowed = args.max_bad_rows.as_ref().map_or(0, |m| m.limit(rows_read));
     if tally.rows_rejected > allowed {
         let mut problems = vec![
             Diagnostic::new(
@@ -464,7 +428,7 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
                     rows_read,
                     if tally.rows_rejected == 1 { "is" } else { "are" },
                     match &args.max_bad_rows {
-                        Some(m) => format!(", more than --max-bad-rows {} allows ({allowed})", m.given()),
+                        Some(m) => format!(", more than {} allows ({allowed})", m.flag()),
                         None => String::new(),
                     }
                 ),
@@ -495,7 +459,7 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
             if tally.rows_rejected == 1 { "" } else { "s" },
             args.max_bad_rows
                 .as_ref()
-                .map(MaxBadRows::given)
+                .map(MaxBadRows::to_string)
                 .unwrap_or_default(),
             if tally.rows_rejected as usize > shown.len() {
                 format!("; the first {}:", shown.len())
@@ -506,7 +470,7 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
         );
     }
     data.max_bad_rows = args.max_bad_rows.as_ref().map(|m| RejectedAllowance {
-        given: m.given(),
+        given: m.to_string(),
         allowed,
     });
     data.rejected_examples = rejected
@@ -588,7 +552,8 @@ pub fn run(args: FairnessArgs) -> anyhow::Result<ExitCode> {
             independent: args.independent,
         }),
     };
-    let evidence = report::evidence(&audit, &context)?;
+    let mut evidence = report::evidence(&audit, &context)?;
+    evidence.subject = subject;
     let evidence_json = {
         let mut text = serde_json::to_string_pretty(&evidence)?;
         text.push('\n');

@@ -232,13 +232,13 @@ pub fn audit_log(command: AuditLogCommand) -> anyhow::Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         store.close().await;
         let mut problems = v.problems.clone();
-        if let Some(expected) = &args.expect_head {
-            if expected != &v.head {
-                problems.push(format!(
-                    "the head is {} but {expected} was expected: entries after it were deleted, or the log was replaced",
-                    v.head
-                ));
-            }
+        if let Some(expected) = &args.expect_head
+            && expected != &v.head
+        {
+            problems.push(format!(
+                "the head is {} but {expected} was expected: entries after it were deleted, or the log was replaced",
+                v.head
+            ));
         }
         let mut out = String::new();
         for p in &problems {

@@ -287,6 +287,8 @@ fn selection_without_a_label_equals_fairlearns() {
             &TableOptions {
                 columns: spec.columns(),
                 batch_rows: 4096,
+                // As `accord audit fairness` reads CSV: every column as text.
+                text: true,
             },
         )
         .unwrap();
