@@ -567,7 +567,7 @@ fn malformed_rows_stop_the_audit_unless_allowed() {
     );
     let o = run(&["--max-bad-rows", "120%"]);
     assert_code(&o, 2);
-    assert!(stderr(&o).contains("0% to 100%"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("`120%` is over 100%"), "{}", stderr(&o));
 }
 
 #[test]

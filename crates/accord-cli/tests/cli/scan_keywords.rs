@@ -813,9 +813,13 @@ fn evidence_carries_the_metrics_the_cn_ai_rules_check() {
     ]);
     let a: Value = serde_json::from_str(&stdout(&o)).expect("assessment");
     let source_rule = obligation(&a, "cn-ai/gbt45654-corpus-source");
-    assert_eq!(source_rule["evidence"], "partial", "{source_rule}");
+    // A source above the 5% harmful share fails the screening (issue 9: a failed
+    // test is failed, with the number and the rule's threshold).
+    assert_eq!(source_rule["evidence"], "failed", "{source_rule}");
     assert!(
-        source_rule["findings"].to_string().contains("dirty.json"),
+        source_rule["findings"].to_string().contains(
+            "dirty.json: max_source_harmful_ratio = 0.1; cn-ai/gbt45654-corpus-source requires ≤ 0.05"
+        ),
         "{source_rule}"
     );
 
