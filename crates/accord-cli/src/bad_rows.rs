@@ -148,7 +148,8 @@ pub fn describe(rejected: u64, total: u64, examples: &[(u64, String)]) -> String
 pub const HINT: &str =
     "hint: correct those rows, or accept a few with --max-bad-rows N or --max-bad-rows P%";
 
-fn thousands(n: u64) -> String {
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

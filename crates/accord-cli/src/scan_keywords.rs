@@ -1009,17 +1009,7 @@ fn plural_u(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+use crate::bad_rows::thousands;
 
 /// At most this many files are listed in the text summary.
 const TEXT_FILES: usize = 50;

@@ -37,6 +37,12 @@ use crate::{DataError, Input, ReadReport, RecordBatch, TableOptions, TextOptions
 
 const READ_CHUNK: usize = 256 << 10;
 
+/// Byte classes of the simple-line path.
+const PLAIN: u8 = 0;
+const DELIMITER: u8 = 1;
+const LINE_END: u8 = 2;
+const SPECIAL: u8 = 3;
+
 /// A table batch holds about this many bytes of records at most (as well as
 /// `batch_rows` rows), to bound memory whatever the length of rows.
 const BATCH_BYTES: usize = 8 << 20;
@@ -125,6 +131,12 @@ pub(crate) struct Records {
     /// Whether the first record was split (by `csv-core`, which drops a byte order mark).
     started: bool,
     fast: bool,
+    /// The simple-line path's delimiter places (`ends` is `csv-core`'s output
+    /// buffer, whose length must stay).
+    simple_ends: Vec<usize>,
+    /// What each byte is to the simple-line path: [`PLAIN`], [`DELIMITER`],
+    /// [`LINE_END`] or [`SPECIAL`] (a quote or a carriage return).
+    classes: [u8; 256],
 }
 
 impl Records {
@@ -159,6 +171,15 @@ impl Records {
             delimiter: if input.tab_separated { b'\t' } else { b',' },
             started: false,
             fast: fast_path(),
+            simple_ends: Vec::with_capacity(64),
+            classes: {
+                let mut classes = [PLAIN; 256];
+                classes[usize::from(if input.tab_separated { b'\t' } else { b',' })] = DELIMITER;
+                classes[usize::from(b'\n')] = LINE_END;
+                classes[usize::from(b'"')] = SPECIAL;
+                classes[usize::from(b'\r')] = SPECIAL;
+                classes
+            },
         })
     }
 
@@ -188,23 +209,16 @@ impl Records {
                 && self.position == self.start
                 && self.started
                 && !self.skipping
-                && let Some((length, body)) = self.simple_line()
+                && let Some((length, body, leading_lines)) = self.simple_line()
             {
                 // A line without quotes or carriage returns inside: its fields are
                 // what lies between delimiters, as `csv-core` would split them,
-                // found many times faster.
+                // found many times faster. `simple_line` left the delimiters'
+                // places in `simple_ends`.
                 let start = self.start;
-                let raw = &self.buffer[start..start + length];
-                let leading = body.start - start;
-                let line =
-                    self.line + raw[..leading].iter().filter(|&&b| b == b'\n').count() as u64;
-                self.line += memchr::memchr_iter(b'\n', raw).count() as u64;
-                self.ends.clear();
-                self.ends.extend(memchr::memchr_iter(
-                    self.delimiter,
-                    &self.buffer[body.clone()],
-                ));
-                self.ends.push(body.len());
+                let line = self.line + leading_lines;
+                let terminated = self.buffer[start + length - 1] == b'\n';
+                self.line = line + u64::from(terminated);
                 self.last = (start, start + length, line);
                 self.start += length;
                 self.position = self.start;
@@ -214,7 +228,7 @@ impl Records {
                     multiline: false,
                     at_end: false,
                     fields: &self.buffer[body],
-                    ends: &self.ends,
+                    ends: &self.simple_ends,
                     separated: true,
                 }));
             }
@@ -295,26 +309,118 @@ impl Records {
     }
 
     /// The next record when it is one simple line in the buffer: its length
-    /// with blank lines before it and its line end, and where its fields are.
-    fn simple_line(&self) -> Option<(usize, std::ops::Range<usize>)> {
+    /// with blank lines before it and its line end, where its fields are, and
+    /// how many blank lines come before it; the delimiters' places (and the
+    /// body's length) are left in `simple_ends`. One pass over the line with a byte
+    /// table: lines are short, and one loop beats three searches.
+    fn simple_line(&mut self) -> Option<(usize, std::ops::Range<usize>, u64)> {
         let available = &self.buffer[self.start..self.end];
-        let leading = available
-            .iter()
-            .take_while(|&&b| b == b'\n' || b == b'\r')
-            .count();
-        let (body, length) = match memchr::memchr(b'\n', &available[leading..]) {
-            Some(i) => (&available[leading..leading + i], leading + i + 1),
-            None if self.eof && leading < available.len() => {
-                (&available[leading..], available.len())
+        let mut leading = 0;
+        let mut leading_lines = 0;
+        while let Some(&b) = available.get(leading) {
+            match b {
+                b'\n' => leading_lines += 1,
+                b'\r' => {}
+                _ => break,
+            }
+            leading += 1;
+        }
+        let line = &available[leading..];
+        let reach = line.len().min(self.limit);
+        self.simple_ends.clear();
+        let mut body = None;
+        for (i, &b) in line[..reach].iter().enumerate() {
+            match self.classes[usize::from(b)] {
+                PLAIN => {}
+                DELIMITER => self.simple_ends.push(i),
+                LINE_END => {
+                    body = Some((i, leading + i + 1));
+                    break;
+                }
+                // A carriage return is a line end only right before `\n`.
+                _ if b == b'\r' && line.get(i + 1) == Some(&b'\n') => {
+                    body = Some((i, leading + i + 2));
+                    break;
+                }
+                _ => return None,
+            }
+        }
+        let (body, length) = match body {
+            Some(found) => found,
+            // The last line, without a line end.
+            None if self.eof && reach == line.len() && !line.is_empty() => {
+                (line.len(), available.len())
             }
             None => return None,
         };
-        let body = body.strip_suffix(b"\r").unwrap_or(body);
-        if length > self.limit || memchr::memchr2(b'"', b'\r', body).is_some() {
+        if length > self.limit {
             return None;
         }
+        self.simple_ends.push(body);
         let from = self.start + leading;
-        Some((length, from..from + body.len()))
+        Some((length, from..from + body, leading_lines))
+    }
+
+    /// Moves whole lines, as many as possible up to `max_lines` and
+    /// `max_bytes`, to `out` when each of them is one simple record: the
+    /// stretch of input holds no quote, no carriage return but before a line
+    /// feed, no blank line and no line longer than the record limit (so that
+    /// `csv-core` would split each line as one record of the fields between
+    /// delimiters). Returns how many lines were taken; 0 when the next line
+    /// is not simple, or none is complete (the per-record path then goes on).
+    fn simple_block(
+        &mut self,
+        max_lines: usize,
+        max_bytes: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<usize, DataError> {
+        if !(self.fast && self.started && !self.skipping && self.position == self.start) {
+            return Ok(0);
+        }
+        if self.end - self.start < READ_CHUNK / 2 && !self.eof {
+            self.fill()?;
+        }
+        let available = &self.buffer[self.start..self.end];
+        let mut window = &available[..available.len().min(max_bytes)];
+        // Stop before anything that is not a simple line.
+        if let Some(quote) = memchr::memchr(b'"', window) {
+            window = &window[..quote];
+        }
+        for cr in memchr::memchr_iter(b'\r', window) {
+            if window.get(cr + 1) != Some(&b'\n') {
+                window = &window[..cr];
+                break;
+            }
+        }
+        if let Some(blank) = memchr::memmem::find(window, b"\n\n") {
+            window = &window[..=blank];
+        }
+        if let Some(blank) = memchr::memmem::find(window, b"\n\r\n") {
+            window = &window[..=blank];
+        }
+        if matches!(window.first(), Some(b'\n' | b'\r')) {
+            return Ok(0);
+        }
+        let mut cut = 0;
+        let mut lines = 0;
+        for end in memchr::memchr_iter(b'\n', window) {
+            if end + 1 - cut > self.limit {
+                break;
+            }
+            cut = end + 1;
+            lines += 1;
+            if lines == max_lines {
+                break;
+            }
+        }
+        if lines == 0 {
+            return Ok(0);
+        }
+        out.extend_from_slice(&window[..cut]);
+        self.start += cut;
+        self.position = self.start;
+        self.line += lines as u64;
+        Ok(lines)
     }
 
     /// Drops the last record given out but its first line, and splits again
@@ -642,6 +748,75 @@ pub(crate) struct RawBatch {
     bytes: Vec<u8>,
     /// Where each record starts in `bytes`, its first line and its row.
     starts: Vec<(usize, u64, u64)>,
+    /// Text tables: the projected fields, already split, one column each
+    /// (`bytes` is then empty and `starts` has each record's line and row).
+    columns: Option<Vec<TextColumn>>,
+    /// Text tables: whole lines, not yet split (`bytes` holds them), when a
+    /// stretch of input has no quote, no stray carriage return and no blank
+    /// line, so that every line is one record — split on the decoding threads.
+    block: Option<Block>,
+}
+
+/// Where a block of simple lines starts: its first line and row, and how many lines it has.
+#[derive(Clone, Copy)]
+struct Block {
+    first_line: u64,
+    first_row: u64,
+    lines: usize,
+}
+
+/// One projected column of a text batch: the values laid end to end, where
+/// each ends, and which are empty (null).
+#[derive(Default)]
+struct TextColumn {
+    values: Vec<u8>,
+    offsets: Vec<i32>,
+    valid: Vec<bool>,
+}
+
+impl TextColumn {
+    fn with_capacity(rows: usize, bytes: usize) -> TextColumn {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        TextColumn {
+            values: Vec::with_capacity(bytes),
+            offsets,
+            valid: Vec::with_capacity(rows),
+        }
+    }
+
+    fn push(&mut self, field: &[u8]) {
+        self.values.extend_from_slice(field);
+        // A batch holds at most BATCH_BYTES (8 MiB) of records, far below i32::MAX.
+        self.offsets
+            .push(i32::try_from(self.values.len()).unwrap_or(i32::MAX));
+        self.valid.push(!field.is_empty());
+    }
+
+    /// The column as Arrow's `Utf8`; invalid UTF-8 becomes U+FFFD, counted.
+    fn finish(mut self, report: &mut ReadReport) -> Result<arrow_array::ArrayRef, DataError> {
+        if simdutf8::basic::from_utf8(&self.values).is_err() {
+            let mut values = Vec::with_capacity(self.values.len() + 64);
+            let mut offsets = Vec::with_capacity(self.offsets.len());
+            offsets.push(0);
+            for window in self.offsets.windows(2) {
+                let (start, end) = (window[0] as usize, window[1] as usize);
+                values.extend_from_slice(lossy(&self.values[start..end], report).as_bytes());
+                offsets.push(i32::try_from(values.len()).unwrap_or(i32::MAX));
+            }
+            self.values = values;
+            self.offsets = offsets;
+        }
+        let nulls =
+            (!self.valid.iter().all(|&v| v)).then(|| arrow_buffer::NullBuffer::from(self.valid));
+        let array = arrow_array::StringArray::try_new(
+            arrow_buffer::OffsetBuffer::new(arrow_buffer::ScalarBuffer::from(self.offsets)),
+            arrow_buffer::Buffer::from_vec(self.values),
+            nulls,
+        )
+        .map_err(|e| DataError::Internal(format!("a text column: {e}")))?;
+        Ok(Arc::new(array))
+    }
 }
 
 /// The first stage of a CSV table: splitting and checking records, in batches.
@@ -651,6 +826,13 @@ pub(crate) struct CsvSplit {
     row: u64,
     batch_rows: usize,
     started: bool,
+    /// Text tables: the projected fields are taken as they are split (the
+    /// values exactly as the `csv` crate reads them), without Arrow's decoder.
+    text: Option<Vec<usize>>,
+    /// Bytes per column in the last batch, to size the next one.
+    last_sizes: Vec<usize>,
+    /// Bytes in the last block of simple lines, to size the next one.
+    last_block: usize,
 }
 
 /// The second stage: Arrow's CSV decoder over well-formed records.
@@ -772,6 +954,9 @@ pub(crate) fn table(
         row: 0,
         batch_rows: options.batch_rows,
         started: false,
+        text: options.text.then(|| projection.clone()),
+        last_sizes: vec![0; projection.len()],
+        last_block: 0,
     };
     Ok((
         split,
@@ -793,12 +978,55 @@ impl crate::pipeline::Stage for CsvSplit {
             self.started = true;
             header(&mut self.records, report)?;
         }
+        if self.text.is_some() {
+            let first_line = self.records.line;
+            let mut bytes = Vec::with_capacity(self.last_block);
+            let mut lines = 0;
+            while lines < self.batch_rows && bytes.len() < BATCH_BYTES {
+                match self.records.simple_block(
+                    self.batch_rows - lines,
+                    BATCH_BYTES - bytes.len(),
+                    &mut bytes,
+                )? {
+                    0 => break,
+                    n => lines += n,
+                }
+            }
+            report.bytes = self.records.bytes;
+            if lines > 0 {
+                let first_row = self.row;
+                self.row += lines as u64;
+                self.last_block = bytes.len();
+                return Ok(Some(RawBatch {
+                    bytes,
+                    starts: Vec::new(),
+                    columns: None,
+                    block: Some(Block {
+                        first_line,
+                        first_row,
+                        lines,
+                    }),
+                }));
+            }
+        }
         let delimiter = self.records.delimiter;
+        let rows = self.batch_rows.min(1 << 16);
         let mut batch = RawBatch {
+            block: None,
             bytes: Vec::new(),
-            starts: Vec::with_capacity(self.batch_rows.min(1 << 16)),
+            starts: Vec::with_capacity(rows),
+            columns: self.text.as_ref().map(|_| {
+                self.last_sizes
+                    .iter()
+                    .map(|&bytes| TextColumn::with_capacity(rows, bytes + bytes / 8))
+                    .collect()
+            }),
         };
-        while batch.starts.len() < self.batch_rows && batch.bytes.len() < BATCH_BYTES {
+        let mut text_bytes = 0;
+        while batch.starts.len() < self.batch_rows
+            && batch.bytes.len() < BATCH_BYTES
+            && text_bytes < BATCH_BYTES
+        {
             let row = self.row;
             report.bytes = self.records.bytes;
             match next_checked(&mut self.records, self.width, &mut self.row, report)? {
@@ -813,8 +1041,21 @@ impl crate::pipeline::Stage for CsvSplit {
                 }
                 Checked::Good(record) => {
                     batch.starts.push((batch.bytes.len(), record.line, row));
-                    write_canonical(&mut batch.bytes, &record, delimiter);
+                    match (&self.text, &mut batch.columns) {
+                        (Some(projection), Some(columns)) => {
+                            text_bytes += record.raw.len();
+                            for (column, &field) in columns.iter_mut().zip(projection) {
+                                column.push(record.field(field));
+                            }
+                        }
+                        _ => write_canonical(&mut batch.bytes, &record, delimiter),
+                    }
                 }
+            }
+        }
+        if let Some(columns) = &batch.columns {
+            for (size, column) in self.last_sizes.iter_mut().zip(columns) {
+                *size = column.values.len();
             }
         }
         Ok((!batch.starts.is_empty()).then_some(batch))
@@ -832,6 +1073,64 @@ enum DecodeError {
 impl CsvDecode {
     pub(crate) fn schema(&self) -> SchemaRef {
         self.schema.clone()
+    }
+
+    /// Splits a block of simple lines (no quote, no stray carriage return,
+    /// no blank line: each line one record, its fields between delimiters)
+    /// into the projected text columns; a line with another number of fields
+    /// than the header is malformed, as [`next_checked`] reports it.
+    fn decode_block(
+        &self,
+        bytes: &[u8],
+        block: Block,
+        report: &mut ReadReport,
+    ) -> Result<RecordBatch, DataError> {
+        let width = self.full.fields().len();
+        let per_column = bytes.len() / self.projection.len().max(1);
+        let mut columns: Vec<TextColumn> = self
+            .projection
+            .iter()
+            .map(|_| TextColumn::with_capacity(block.lines, per_column))
+            .collect();
+        let mut ends: Vec<usize> = Vec::with_capacity(width + 1);
+        let mut start = 0;
+        let mut good = 0;
+        for (i, end) in memchr::memchr_iter(b'\n', bytes).enumerate() {
+            let line = &bytes[start..end];
+            start = end + 1;
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            ends.clear();
+            ends.extend(memchr::memchr_iter(self.delimiter, line));
+            ends.push(line.len());
+            if ends.len() != width {
+                report.malformed(
+                    block.first_line + i as u64,
+                    format!(
+                        "row {}: expected {width} fields, found {}",
+                        block.first_row + i as u64,
+                        ends.len()
+                    ),
+                );
+                continue;
+            }
+            for (column, &field) in columns.iter_mut().zip(&self.projection) {
+                let from = if field == 0 { 0 } else { ends[field - 1] + 1 };
+                column.push(&line[from..ends[field]]);
+            }
+            good += 1;
+        }
+        let columns = columns
+            .into_iter()
+            .map(|c| c.finish(report))
+            .collect::<Result<Vec<_>, _>>()?;
+        let batch = RecordBatch::try_new_with_options(
+            self.schema.clone(),
+            columns,
+            &arrow_array::RecordBatchOptions::new().with_row_count(Some(good)),
+        )
+        .map_err(|e| DataError::Internal(e.to_string()))?;
+        report.records += good as u64;
+        Ok(batch)
     }
 
     /// Decodes `rows` canonical records, which must give exactly `rows` rows.
@@ -885,6 +1184,25 @@ impl crate::parallel::Decode for CsvDecode {
         mut raw: RawBatch,
         report: &mut ReadReport,
     ) -> Result<Option<RecordBatch>, DataError> {
+        if let Some(block) = raw.block {
+            return self.decode_block(&raw.bytes, block, report).map(Some);
+        }
+        if let Some(columns) = raw.columns {
+            // A text batch: the columns are split already.
+            let rows = raw.starts.len();
+            let columns = columns
+                .into_iter()
+                .map(|c| c.finish(report))
+                .collect::<Result<Vec<_>, _>>()?;
+            let batch = RecordBatch::try_new_with_options(
+                self.schema.clone(),
+                columns,
+                &arrow_array::RecordBatchOptions::new().with_row_count(Some(rows)),
+            )
+            .map_err(|e| DataError::Internal(e.to_string()))?;
+            report.records += rows as u64;
+            return Ok(Some(batch));
+        }
         // Invalid UTF-8 becomes U+FFFD, counted, as in the text units: the
         // replacement holds no delimiter, quote or line end, so records and
         // fields stay where they are.
@@ -945,7 +1263,12 @@ fn replace_invalid(raw: RawBatch, report: &mut ReadReport) -> RawBatch {
         starts.push((bytes.len(), line, row));
         bytes.extend_from_slice(lossy(&raw.bytes[start..end], report).as_bytes());
     }
-    RawBatch { bytes, starts }
+    RawBatch {
+        bytes,
+        starts,
+        columns: raw.columns,
+        block: raw.block,
+    }
 }
 
 /// Arrow's parse message in Accord's words: the value, the column by name and

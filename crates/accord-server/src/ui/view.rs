@@ -67,14 +67,7 @@ fn status_str(s: Status) -> &'static str {
 }
 
 pub fn evidence_str(e: EvidenceStatus) -> &'static str {
-    match e {
-        EvidenceStatus::Satisfied => "satisfied",
-        EvidenceStatus::Failed => "failed",
-        EvidenceStatus::Partial => "partial",
-        EvidenceStatus::Missing => "missing",
-        EvidenceStatus::Stale => "stale",
-        EvidenceStatus::NotRequired => "not-required",
-    }
+    e.as_str()
 }
 
 fn recognition_str(r: Recognition) -> &'static str {
